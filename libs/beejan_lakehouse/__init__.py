@@ -1,0 +1,3 @@
+"""Beejan complaints lakehouse: shared library for the Spark/Delta jobs."""
+
+__version__ = "0.1.0"
