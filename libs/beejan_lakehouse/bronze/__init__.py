@@ -1,0 +1,1 @@
+"""Bronze: raw, immutable, append-only copies of every source with their source metadata."""

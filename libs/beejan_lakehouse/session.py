@@ -1,0 +1,99 @@
+"""The one SparkSession factory: Delta, the Kafka connector, the lakehouse catalog, from config.
+
+Every job, test, notebook and the SQL endpoint get their session here, so they all see the same
+tables by name (bronze.*, silver.*, gold.*, ops.*). Under `spark-submit` the JVM is already up
+with the jars and memory from spark-submit.sh and the builder settings below only fill gaps;
+from plain Python (tests, notebooks) the builder starts the JVM with them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from beejan_lakehouse.config import CONF_DIR, Config
+from beejan_lakehouse.logs import get_logger
+from beejan_lakehouse.tables import register_tables
+
+log = get_logger("session")
+
+LOG4J2 = CONF_DIR / "log4j2.properties"
+
+
+def spark_jars(cfg: Config) -> list[str]:
+    """The pinned jars resolved by scripts/setup_jars.sh (Delta + Kafka connector)."""
+    jar_dir = cfg["jars"]["dir"]
+    if "://" in jar_dir:  # a cluster: jars come from the cluster's own packaging
+        return []
+    jars = sorted(str(p) for p in Path(jar_dir).glob("*.jar"))
+    if not jars:
+        raise RuntimeError(
+            f"no jars in {jar_dir}: run scripts/setup.sh (or scripts/setup_jars.sh) first"
+        )
+    return jars
+
+
+def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
+    """Every Spark property the platform sets, as strings (also used by spark-submit.sh)."""
+    spark = cfg["spark"]
+    storage_root = cfg["storage"]["root"]
+    conf = {
+        "spark.master": spark["master"],
+        "spark.app.name": app_name or spark["app_name"],
+        "spark.driver.memory": spark["driver_memory"],
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.catalogImplementation": cfg["catalog"]["implementation"],
+        "spark.sql.warehouse.dir": f"{storage_root}/_warehouse",
+        "spark.sql.shuffle.partitions": str(spark["shuffle_partitions"]),
+        "spark.default.parallelism": str(spark["shuffle_partitions"]),
+        "spark.ui.enabled": str(bool(spark["ui_enabled"])).lower(),
+        # The lakehouse runs on UTC whatever the machine's zone (sources are normalised in silver).
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.extraJavaOptions": f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J2}",
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.ui.showConsoleProgress": "false",
+        # Streaming state (dedup, windows) in RocksDB: bounded JVM heap, fast restarts.
+        "spark.sql.streaming.stateStore.providerClass": (
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+        ),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # Delta rebuilds table snapshots with 50 tasks by default: pure overhead on 2 cores.
+        "spark.databricks.delta.snapshotPartitions": str(spark["shuffle_partitions"]),
+        "spark.databricks.delta.optimizeWrite.enabled": "false",
+        "spark.databricks.delta.autoCompact.enabled": "false",
+    }
+    jars = spark_jars(cfg)
+    if jars:
+        conf["spark.jars"] = ",".join(jars)
+    conf.update({k: str(v) for k, v in spark["extra"].items()})
+    return conf
+
+
+def build_spark(
+    cfg: Config, app_name: str | None = None, extra: dict[str, str] | None = None
+) -> SparkSession:
+    """Create (or reuse) the session for `cfg` and register the lakehouse tables by name."""
+    os.environ.setdefault("PYSPARK_PYTHON", _python())
+    builder = SparkSession.builder
+    for key, value in {**spark_conf(cfg, app_name), **(extra or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(cfg["spark"]["log_level"])
+    registered = register_tables(spark, cfg)
+    log.info(
+        "spark %s session %r (%s), %d lakehouse tables registered",
+        spark.version,
+        spark.conf.get("spark.app.name"),
+        spark.conf.get("spark.master", "?"),
+        len(registered),
+    )
+    return spark
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable

@@ -1,0 +1,59 @@
+"""Shared streaming plumbing: triggers from config and a per-micro-batch progress log."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
+
+from beejan_lakehouse.logs import get_logger
+
+log = get_logger("streaming")
+
+
+def with_trigger(writer: DataStreamWriter, trigger: str, interval: str | None = None) -> DataStreamWriter:
+    """Apply a trigger named in config: processingTime (continuous service) or availableNow."""
+    if trigger == "availableNow":
+        return writer.trigger(availableNow=True)
+    if trigger == "processingTime":
+        return writer.trigger(processingTime=interval or "1 second")
+    raise ValueError(f"unknown trigger {trigger!r}: expected processingTime or availableNow")
+
+
+def progress_summary(progress: dict[str, Any]) -> str:
+    """One log line for a micro-batch: rows read and written, rates, duration."""
+    sink_rows = progress.get("sink", {}).get("numOutputRows", -1)
+    return (
+        f"query={progress.get('name')} batch={progress.get('batchId')} "
+        f"read={progress.get('numInputRows', 0)} written={sink_rows} "
+        f"in_rate={progress.get('inputRowsPerSecond', 0.0):.0f}/s "
+        f"proc_rate={progress.get('processedRowsPerSecond', 0.0):.0f}/s "
+        f"duration_ms={progress.get('durationMs', {}).get('triggerExecution', 0)}"
+    )
+
+
+def await_and_log(query: StreamingQuery, timeout_s: float | None = None) -> None:
+    """Wait for a query to stop (availableNow) or time out, logging each new micro-batch."""
+    seen: set[int] = set()
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while query.isActive:
+        query.awaitTermination(1)
+        _log_new(query, seen)
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    _log_new(query, seen)
+    if query.exception() is not None:
+        raise RuntimeError(f"streaming query {query.name} failed: {query.exception()}")
+
+
+def _log_new(query: StreamingQuery, seen: set[int]) -> None:
+    for progress in query.recentProgress:
+        batch = progress["batchId"] if isinstance(progress, dict) else progress.batchId
+        if batch in seen:
+            continue
+        seen.add(batch)
+        data = progress if isinstance(progress, dict) else json.loads(progress.json)
+        if data.get("numInputRows", 0) or batch == 0:
+            log.info(progress_summary(data))

@@ -1,0 +1,138 @@
+"""Lakehouse tables by name: where each lives, how it is created, how sessions find it.
+
+The storage root holds one folder per schema (bronze/, silver/, gold/, ops/) and one folder per
+Delta table inside it. With the in-memory catalog every session registers what it finds there,
+so `bronze.kafka_events` means the same table to a streaming job, a batch job and the SQL
+endpoint running side by side in separate JVMs (no single-JVM Derby metastore in the way).
+Views are declared in code (VIEWS) and re-created by each session over the tables they read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql.types import StructType
+
+from beejan_lakehouse.config import Config
+from beejan_lakehouse.logs import get_logger
+
+log = get_logger("tables")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A Delta table's contract: name, schema, partitioning, invariants, owner layer."""
+
+    name: str  # schema-qualified, e.g. "bronze.kafka_events"
+    schema: StructType
+    partition_by: tuple[str, ...] = ()
+    constraints: dict[str, str] = field(default_factory=dict)  # name -> CHECK expression
+    comment: str = ""
+    properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+# Views over registered tables: name -> (tables it needs, SELECT). Created per session.
+VIEWS: dict[str, tuple[tuple[str, ...], str]] = {}
+# Modules that declare tables and views (importing one fills VIEWS).
+TABLE_MODULES = ("beejan_lakehouse.bronze.kafka_events",)
+
+
+def table_path(cfg: Config, name: str) -> str:
+    """Storage location of a schema-qualified table name."""
+    schema, table = _split(name)
+    return f"{cfg['storage']['root']}/{schema}/{table}"
+
+
+def checkpoint_path(cfg: Config, query_name: str) -> str:
+    """Checkpoint folder of one streaming query (one per query, never shared)."""
+    return f"{cfg['storage']['checkpoints']}/{query_name}"
+
+
+def _split(name: str) -> tuple[str, str]:
+    parts = name.split(".")
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(f"table name must be schema.table, got {name!r}")
+    return parts[0], parts[1]
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path or path.startswith("file:")
+
+
+def _delta_tables_under(root: str, schema: str) -> list[str]:
+    """Names of Delta tables in root/schema (local storage; a cluster uses a metastore)."""
+    folder = Path(root.removeprefix("file:")) / schema
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / "_delta_log").is_dir())
+
+
+def register_tables(spark: SparkSession, cfg: Config) -> list[str]:
+    """Create the schemas and register every Delta table found under the storage root."""
+    root = cfg["storage"]["root"]
+    registered: list[str] = []
+    for schema in cfg["catalog"]["schemas"]:
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema} LOCATION '{root}/{schema}'")
+        if cfg["catalog"]["implementation"] != "in-memory" or not _is_local(root):
+            continue  # a real metastore already knows its tables
+        for table in _delta_tables_under(root, schema):
+            name = f"{schema}.{table}"
+            _register(spark, name, table_path(cfg, name))
+            registered.append(name)
+    create_views(spark)
+    return registered
+
+
+def _register(spark: SparkSession, name: str, path: str) -> None:
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
+
+
+def create_views(spark: SparkSession) -> list[str]:
+    """(Re)create the declared views whose source tables exist in this session's catalog."""
+    import importlib
+
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    created = []
+    for view, (needs, select) in VIEWS.items():
+        if all(spark.catalog.tableExists(t) for t in needs):
+            spark.sql(f"CREATE OR REPLACE VIEW {view} AS {select}")
+            created.append(view)
+    return created
+
+
+def ensure_table(spark: SparkSession, cfg: Config, spec: TableSpec) -> str:
+    """Create the Delta table of `spec` at its path if missing, with constraints; returns the path.
+
+    Idempotent: an existing table is only registered in this session's catalog.
+    """
+    from delta.tables import DeltaTable
+
+    path = table_path(cfg, spec.name)
+    if not DeltaTable.isDeltaTable(spark, path):
+        builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(spec.schema)
+        if spec.partition_by:
+            builder = builder.partitionedBy(*spec.partition_by)
+        if spec.comment:
+            builder = builder.comment(spec.comment)
+        for key, value in spec.properties.items():
+            builder = builder.property(key, value)
+        builder.execute()
+        log.info("created table %s at %s", spec.name, path)
+    _register(spark, spec.name, path)
+    existing = {
+        row["key"].split(".")[-1]
+        for row in spark.sql(f"SHOW TBLPROPERTIES {spec.name}").collect()
+        if row["key"].startswith("delta.constraints.")
+    }
+    for constraint, expression in spec.constraints.items():
+        if constraint.lower() not in existing:
+            spark.sql(f"ALTER TABLE {spec.name} ADD CONSTRAINT {constraint} CHECK ({expression})")
+    create_views(spark)
+    return path
