@@ -89,8 +89,19 @@ def register_tables(spark: SparkSession, cfg: Config) -> list[str]:
     return registered
 
 
+# name -> location registered in each live session (keyed by the JVM session's identity), so
+# a session pointed at another storage root (tests, a replay sandbox) re-points its names.
+_REGISTERED: dict[tuple[int, str], str] = {}
+
+
 def _register(spark: SparkSession, name: str, path: str) -> None:
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
+    key = (id(spark._jsparkSession), name)
+    if _REGISTERED.get(key) == path:
+        return
+    if key in _REGISTERED or spark.catalog.tableExists(name):
+        spark.sql(f"DROP TABLE IF EXISTS {name}")  # external table: only the name goes
+    spark.sql(f"CREATE TABLE {name} USING DELTA LOCATION '{path}'")
+    _REGISTERED[key] = path
 
 
 def create_views(spark: SparkSession) -> list[str]:

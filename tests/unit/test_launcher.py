@@ -1,0 +1,60 @@
+"""./spark-submit.sh: --help lists the jobs, --dry-run prints the exact spark-submit command."""
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from beejan_lakehouse.launcher import list_jobs
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = str(REPO_ROOT / "spark-submit.sh")
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
+def test_help_lists_every_job_with_its_summary():
+    result = run("--help")
+    assert result.returncode == 0
+    jobs = list_jobs()
+    assert "demo" in jobs and "stream_bronze" in jobs
+    for name, summary in jobs.items():
+        assert f"  {name}" in result.stdout
+        assert summary and summary in result.stdout
+
+
+def test_dry_run_prints_spark_submit_with_jars_conf_and_job_args():
+    result = run("stream_bronze", "--env", "dev", "--dry-run", "--trigger", "availableNow")
+    assert result.returncode == 0, result.stderr
+    argv = shlex.split(result.stdout.strip())
+    assert Path(argv[0]).name == "spark-submit"
+    assert argv[argv.index("--master") + 1] == "local[2]"
+    assert argv[argv.index("--name") + 1] == "beejan-stream_bronze-dev"
+    jars = argv[argv.index("--jars") + 1].split(",")
+    assert any("delta-spark_4.2_2.13" in j for j in jars)
+    assert any("spark-sql-kafka-0-10_2.13-4.2.0" in j for j in jars)
+    confs = [argv[i + 1] for i, a in enumerate(argv) if a == "--conf"]
+    assert "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension" in confs
+    assert "spark.sql.session.timeZone=UTC" in confs
+    assert argv[-5:] == [str(REPO_ROOT / "jobs" / "stream_bronze.py"), "--env", "dev", "--trigger", "availableNow"]
+
+
+def test_dry_run_master_override_for_a_cluster(tmp_path: Path):
+    result = run("stream_bronze", "--env", "test", "--master", "local[4]", "--dry-run")
+    argv = shlex.split(result.stdout.strip())
+    assert argv[argv.index("--master") + 1] == "local[4]"
+    assert "spark.ui.enabled=false" in argv
+
+
+def test_unknown_job_is_a_clear_error():
+    result = run("no_such_job", "--dry-run")
+    assert result.returncode == 2
+    assert "unknown job 'no_such_job'" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
+def test_help_flags(flag: str):
+    assert run(flag).stdout.startswith("usage: ./spark-submit.sh <job>")
