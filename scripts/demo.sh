@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "[demo] starting the local Kafka broker (idempotent) and creating the topics"
-.venv/bin/python -m beejan_lakehouse.broker start --env dev --topics
+scripts/kafka.sh start --env dev
 echo "[demo] running ./spark-submit.sh demo --env dev $*"
 ./spark-submit.sh demo --env dev "$@"

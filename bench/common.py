@@ -1,0 +1,103 @@
+"""Helpers the benchmarks share: a throwaway broker, fast producing, the plain-copy yardstick."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+
+from beejan_lakehouse.broker import free_port
+from beejan_lakehouse.config import Config, spark_kafka_options
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    """One line naming the machine a figure was measured on."""
+    import os
+
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.node()} {platform.machine()} {os.cpu_count()} cores {mem_gb:.0f} GiB, {platform.platform()}"
+
+
+@contextmanager
+def bench_broker() -> Iterator[str]:
+    """A fresh broker on free ports in a temp home (the project's own command), stopped after."""
+    home = Path(tempfile.mkdtemp(prefix="bench-kafka-"))
+    port = free_port()
+    args = ["--env", "test", "--port", str(port), "--controller-port", str(free_port()), "--home", str(home)]
+    subprocess.run([sys.executable, "-m", "beejan_lakehouse.broker", "start", *args], check=True)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([sys.executable, "-m", "beejan_lakehouse.broker", "stop", *args], check=True)
+
+
+def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        admin.close()
+
+
+def produce(bootstrap: str, topic: str, payloads: Iterable[tuple[bytes | None, bytes]]) -> int:
+    """Send (key, value) pairs with throughput-oriented batching; returns the count sent."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=256 * 1024, compression_type="lz4"
+        if _has_lz4() else None,
+    )
+    n = 0
+    for key, value in payloads:
+        producer.send(topic, key=key, value=value)
+        n += 1
+    producer.flush()
+    producer.close()
+    return n
+
+
+def _has_lz4() -> bool:
+    try:
+        import lz4  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def small_messages(n: int) -> Iterator[tuple[bytes, bytes]]:
+    for i in range(n):
+        yield str(i).encode(), json.dumps({"id": i, "text": "network down since morning abeg"}).encode()
+
+
+def plain_copy_rate(spark, cfg: Config, topics: list[str], expected: int, out: str) -> tuple[float, float]:
+    """Copy topics to a Delta table with no parsing (availableNow); returns (seconds, msgs/s)."""
+    df = (
+        spark.readStream.format("kafka")
+        .options(**spark_kafka_options(cfg))
+        .option("subscribe", ",".join(topics))
+        .option("startingOffsets", "earliest")
+        .load()
+        .select("key", "value", "topic", "partition", "offset", "timestamp")
+    )
+    started = time.perf_counter()
+    query = (
+        df.writeStream.format("delta")
+        .option("checkpointLocation", f"{out}/_checkpoint")
+        .trigger(availableNow=True)
+        .start(f"{out}/table")
+    )
+    query.awaitTermination()
+    seconds = time.perf_counter() - started
+    copied = spark.read.format("delta").load(f"{out}/table").count()
+    if copied != expected:
+        raise AssertionError(f"plain copy wrote {copied} rows, expected {expected}")
+    return seconds, expected / seconds
