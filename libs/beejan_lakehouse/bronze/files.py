@@ -166,9 +166,12 @@ def inspect_file(fmt: FileSourceFormat, content: bytes) -> Inspection:
         return Inspection("quarantined", "truncated: file ends inside a quoted field")
     (_, header), body = records[0], [r for r in records[1:] if r[1].strip()]
     columns = tuple(next(csv.reader(io.StringIO(header))))
+    expected = ",".join(fmt.canonical.columns)
     variant = fmt.variant_of(columns)
     if variant is not None:
-        return Inspection("ingested", header=header, header_variant=variant.name, records=body)
+        # A known layout still tells ops the source switched away from the canonical one.
+        drift = [] if variant is fmt.canonical else [(f"known_variant_{variant.name}", expected, header)]
+        return Inspection("ingested", header=header, header_variant=variant.name, records=body, drift=drift)
     known = fmt.canonical_names(columns)
     missing = [c for c in fmt.required if c not in known]
     if missing:
@@ -177,7 +180,6 @@ def inspect_file(fmt: FileSourceFormat, content: bytes) -> Inspection:
             f"unrecognised header: required columns {', '.join(missing)} not found in {header!r}",
             header=header,
         )
-    expected = ",".join(fmt.canonical.columns)
     canonical_cols = set(fmt.canonical.columns)
     drift = []
     if known - canonical_cols:
