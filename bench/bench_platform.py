@@ -16,9 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_broker, create_topic, machine, plain_copy_rate, produce, small_messages  # noqa: E402
-
-from beejan_lakehouse.config import load_config  # noqa: E402
+from beejan_lakehouse.config import load_config
+from common import bench_broker, create_topic, machine, plain_copy_rate, produce, small_messages
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
-
 from beejan_lakehouse.broker import free_port
 from beejan_lakehouse.config import Config, spark_kafka_options
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,8 +52,11 @@ def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
 def produce(bootstrap: str, topic: str, payloads: Iterable[tuple[bytes | None, bytes]]) -> int:
     """Send (key, value) pairs with throughput-oriented batching; returns the count sent."""
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks=1, linger_ms=20, batch_size=256 * 1024, compression_type="lz4"
-        if _has_lz4() else None,
+        bootstrap_servers=bootstrap,
+        acks=1,
+        linger_ms=20,
+        batch_size=256 * 1024,
+        compression_type="lz4" if _has_lz4() else None,
     )
     n = 0
     for key, value in payloads:

@@ -6,9 +6,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from beejan_lakehouse.broker import spec_from_config
+from beejan_lakehouse.broker import start as start_broker
 from beejan_lakehouse.bronze.files import start_files_to_bronze
-from beejan_lakehouse.bronze.kafka_events import TABLE as KAFKA_EVENTS, start_kafka_to_bronze
-from beejan_lakehouse.broker import spec_from_config, start as start_broker
+from beejan_lakehouse.bronze.kafka_events import TABLE as KAFKA_EVENTS
+from beejan_lakehouse.bronze.kafka_events import start_kafka_to_bronze
 from beejan_lakehouse.config import Config, load_config
 from beejan_lakehouse.job import job_parser, job_run
 from beejan_lakehouse.session import build_spark

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import signal
 import socket
@@ -257,10 +258,9 @@ def stop(spec: BrokerSpec, timeout_s: float = 60.0) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    # Not our child (started by an earlier command): its own parent (init) reaps it.
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass  # not our child: its own parent (init) reaps it
 
 
 def status(spec: BrokerSpec) -> dict[str, object]:

@@ -119,8 +119,7 @@ def spark_kafka_options(cfg: Config) -> dict[str, str]:
             else "org.apache.kafka.common.security.scram.ScramLoginModule"
         )
         options["kafka.sasl.jaas.config"] = (
-            f'{module} required username="{kafka["sasl_username"]}" '
-            f'password="{kafka["sasl_password"]}";'
+            f'{module} required username="{kafka["sasl_username"]}" password="{kafka["sasl_password"]}";'
         )
     return options
 
@@ -185,15 +184,13 @@ def _resolve_env_refs(node: dict, sources: dict[str, str], prefix: str) -> None:
         if isinstance(value, dict):
             _resolve_env_refs(value, sources, f"{dotted}.")
         elif isinstance(value, str) and "${env:" in value:
-            node[key] = _ENV_REF.sub(lambda m: _env_value(m.group(1), dotted, sources), value)
+            node[key] = _ENV_REF.sub(lambda m, key=dotted: _env_value(m.group(1), key, sources), value)
 
 
 def _env_value(name: str, dotted: str, sources: dict[str, str]) -> str:
     value = os.environ.get(name)
     if not value:
-        raise ConfigError(
-            f"{sources['env']}: {dotted!r} needs environment variable {name}, which is not set"
-        )
+        raise ConfigError(f"{sources['env']}: {dotted!r} needs environment variable {name}, which is not set")
     return value
 
 
@@ -201,9 +198,7 @@ def _check_required(cfg: Config, sources: dict[str, str]) -> None:
     for dotted in _REQUIRED:
         value = get(cfg, dotted)
         if value is None or value == "":
-            raise ConfigError(
-                f"{sources['env']} (over {sources['base']}): required key {dotted!r} has no value"
-            )
+            raise ConfigError(f"{sources['env']} (over {sources['base']}): required key {dotted!r} has no value")
 
 
 def _check_topics(cfg: Config, sources: dict[str, str]) -> None:
@@ -211,9 +206,7 @@ def _check_topics(cfg: Config, sources: dict[str, str]) -> None:
         if not isinstance(topic, dict) or not topic.get("name"):
             raise ConfigError(f"{sources['env']}: kafka.topics.{channel} needs a 'name'")
         if not isinstance(topic.get("partitions"), int) or topic["partitions"] < 1:
-            raise ConfigError(
-                f"{sources['env']}: kafka.topics.{channel}.partitions must be a positive integer"
-            )
+            raise ConfigError(f"{sources['env']}: kafka.topics.{channel}.partitions must be a positive integer")
 
 
 def _resolve_paths(cfg: Config) -> None:

@@ -29,9 +29,7 @@ def spark_jars(cfg: Config) -> list[str]:
         return []
     jars = sorted(str(p) for p in Path(jar_dir).glob("*.jar"))
     if not jars:
-        raise RuntimeError(
-            f"no jars in {jar_dir}: run scripts/setup.sh (or scripts/setup_jars.sh) first"
-        )
+        raise RuntimeError(f"no jars in {jar_dir}: run scripts/setup.sh (or scripts/setup_jars.sh) first")
     return jars
 
 
@@ -72,9 +70,7 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
     return conf
 
 
-def build_spark(
-    cfg: Config, app_name: str | None = None, extra: dict[str, str] | None = None
-) -> SparkSession:
+def build_spark(cfg: Config, app_name: str | None = None, extra: dict[str, str] | None = None) -> SparkSession:
     """Create (or reuse) the session for `cfg` and register the lakehouse tables by name."""
     os.environ.setdefault("PYSPARK_PYTHON", _python())
     builder = SparkSession.builder

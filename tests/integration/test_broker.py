@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
-
 from beejan_lakehouse.broker import free_port
+from kafka import KafkaConsumer, KafkaProducer
 
 pytestmark = pytest.mark.integration
 SCRIPT = str(Path(__file__).resolve().parents[2] / "scripts" / "kafka.sh")
@@ -49,8 +48,10 @@ def test_start_is_idempotent_status_reports_and_stop_is_clean(tmp_path: Path):
         assert restart.returncode == 0, restart.stderr
         assert "formatted broker storage" not in restart.stderr
         consumer = KafkaConsumer(
-            "beejan.complaints.sms", bootstrap_servers=f"127.0.0.1:{port}",
-            auto_offset_reset="earliest", consumer_timeout_ms=5000,
+            "beejan.complaints.sms",
+            bootstrap_servers=f"127.0.0.1:{port}",
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=5000,
         )
         assert sorted(json.loads(m.value)["i"] for m in consumer) == list(range(10))
         consumer.close()

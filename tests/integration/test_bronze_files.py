@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from beejan_lakehouse.bronze.files import LANDING_FILES, SCHEMA_DRIFT, start_files_to_bronze
 from beejan_lakehouse.simulator.drops import write_call_center_drops
 from beejan_lakehouse.simulator.generator import Simulator
@@ -43,8 +42,12 @@ def drop(landing: Path, name: str, content: bytes) -> Path:
 
 def test_call_center_files_incremental_idempotent_with_quarantine_and_drift(spark, lakehouse_cfg):
     landing = Path(lakehouse_cfg["storage"]["landing"])
-    drop(landing, "calls_20261120_09.csv", f"{V1}\nCL1,AG1,20/11/2026 09:01,60,0803,NET-OUT,no network\n"
-         'CL2,AG1,20/11/2026 09:05,61,0803,BIL-DISP,"double debit, pls reverse"\n'.encode())
+    drop(
+        landing,
+        "calls_20261120_09.csv",
+        f"{V1}\nCL1,AG1,20/11/2026 09:01,60,0803,NET-OUT,no network\n"
+        'CL2,AG1,20/11/2026 09:05,61,0803,BIL-DISP,"double debit, pls reverse"\n'.encode(),
+    )
     drop(landing, "calls_20261120_10.csv", gzip.compress(f"{V1}\nCL3,AG2,x,1,2,D,y\n".encode()))
     drop(landing, "calls_20261120_11.csv", f"{V1},sentiment\nCL4,AG3,20/11/2026 11:00,30,0803,GEN,hi,0.5\n".encode())
 
@@ -57,11 +60,17 @@ def test_call_center_files_incremental_idempotent_with_quarantine_and_drift(spar
         ("calls_20261120_11.csv", 2, "CL4,AG3,20/11/2026 11:00,30,0803,GEN,hi,0.5"),
     ]
     assert rows.where("file_mod_ts IS NULL OR ingest_ts IS NULL").count() == 0
-    manifest = {Path(r["file_path"]).name: (r["status"], r["reason"]) for r in read(spark, lakehouse_cfg, LANDING_FILES.name).collect()}
+    manifest = {
+        Path(r["file_path"]).name: (r["status"], r["reason"])
+        for r in read(spark, lakehouse_cfg, LANDING_FILES.name).collect()
+    }
     assert manifest["calls_20261120_10.csv"] == ("quarantined", "binary content: gzip-compressed data in a .csv file")
     quarantined = read(spark, lakehouse_cfg, LANDING_FILES.name).where("status = 'quarantined'").first()
     assert gzip.decompress(bytes(quarantined["content"])).startswith(V1.encode())  # bytes kept for replay
-    drift = [(Path(r["location"]).name, r["kind"], r["observed"]) for r in read(spark, lakehouse_cfg, SCHEMA_DRIFT.name).collect()]
+    drift = [
+        (Path(r["location"]).name, r["kind"], r["observed"])
+        for r in read(spark, lakehouse_cfg, SCHEMA_DRIFT.name).collect()
+    ]
     assert drift == [("calls_20261120_11.csv", "added_columns", "sentiment")]
 
     # Re-run with nothing new: nothing is read again.

@@ -46,7 +46,9 @@ def test_unknown_but_readable_header_is_drift_not_rejection():
 def test_header_without_required_columns_is_quarantined():
     result = inspect_file(CALL_CENTER, b"foo,bar\n1,2\n")
     assert result.status == "quarantined"
-    assert result.reason == "unrecognised header: required columns call_id, call_start, agent_notes not found in 'foo,bar'"
+    assert (
+        result.reason == "unrecognised header: required columns call_id, call_start, agent_notes not found in 'foo,bar'"
+    )
 
 
 def test_unreadable_files_are_quarantined_with_their_reason():

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from beejan_lakehouse.config import REPO_ROOT, ConfigError, kafka_client_options, load_config, spark_kafka_options
 
 
@@ -47,13 +46,13 @@ def test_unknown_key_in_overlay_names_key_and_file(conf_dir: Path):
 
 
 def test_unknown_override_key_is_rejected():
-    with pytest.raises(ConfigError, match="override: unknown configuration key 'storage.rooot'"):
+    with pytest.raises(ConfigError, match=r"override: unknown configuration key 'storage\.rooot'"):
         load_config("dev", {"storage.rooot": "/tmp/x"})
 
 
 def test_missing_required_value_names_key(conf_dir: Path):
     write(conf_dir, "dev.yaml", "kafka:\n  bootstrap_servers: null\n")
-    with pytest.raises(ConfigError, match="required key 'kafka.bootstrap_servers' has no value"):
+    with pytest.raises(ConfigError, match=r"required key 'kafka\.bootstrap_servers' has no value"):
         load_config("dev", conf_dir=conf_dir)
 
 
@@ -65,7 +64,7 @@ def test_mapping_expected_where_base_declares_one(conf_dir: Path):
 
 def test_invalid_topic_partitions(conf_dir: Path):
     write(conf_dir, "dev.yaml", "kafka:\n  topics:\n    sms: {partitions: 0}\n")
-    with pytest.raises(ConfigError, match="kafka.topics.sms.partitions must be a positive integer"):
+    with pytest.raises(ConfigError, match=r"kafka\.topics\.sms\.partitions must be a positive integer"):
         load_config("dev", conf_dir=conf_dir)
 
 
@@ -75,8 +74,13 @@ def test_unknown_environment():
 
 
 def test_prod_requires_secrets_from_environment(monkeypatch: pytest.MonkeyPatch):
-    for name in ("BEEJAN_SPARK_MASTER", "BEEJAN_KAFKA_BOOTSTRAP", "BEEJAN_KAFKA_USERNAME",
-                 "BEEJAN_KAFKA_PASSWORD", "MLFLOW_TRACKING_URI"):
+    for name in (
+        "BEEJAN_SPARK_MASTER",
+        "BEEJAN_KAFKA_BOOTSTRAP",
+        "BEEJAN_KAFKA_USERNAME",
+        "BEEJAN_KAFKA_PASSWORD",
+        "MLFLOW_TRACKING_URI",
+    ):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match=r"prod\.yaml: 'spark.master' needs environment variable BEEJAN_SPARK_MASTER"):
         load_config("prod")

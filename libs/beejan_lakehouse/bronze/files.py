@@ -96,8 +96,7 @@ LANDING_FILES = TableSpec(
         ]
     ),
     constraints={"valid_status": "status IN ('ingested', 'quarantined', 'duplicate')"},
-    comment="Every landing file seen: ingested, quarantined (with reason and bytes) or duplicate. "
-    "Owner: bronze.",
+    comment="Every landing file seen: ingested, quarantined (with reason and bytes) or duplicate. Owner: bronze.",
 )
 
 SCHEMA_DRIFT = TableSpec(
@@ -197,7 +196,8 @@ def ingest_batch(spark: SparkSession, cfg: Config, fmt: FileSourceFormat, files:
     manifest_path = table_path(cfg, LANDING_FILES.name)
     known_hashes = {
         r["file_sha256"]
-        for r in spark.read.format("delta").load(manifest_path)
+        for r in spark.read.format("delta")
+        .load(manifest_path)
         .where((F.col("source") == fmt.source) & (F.col("status") == "ingested"))
         .select("file_sha256")
         .collect()
@@ -209,8 +209,22 @@ def ingest_batch(spark: SparkSession, cfg: Config, fmt: FileSourceFormat, files:
         sha = hashlib.sha256(content).hexdigest()
         counts["files"] += 1
         if sha in known_hashes:
-            manifest.append((fmt.source, f["path"], sha, f["length"], f["modificationTime"], "duplicate",
-                             "same content already ingested", 0, None, None, batch_id, now))
+            manifest.append(
+                (
+                    fmt.source,
+                    f["path"],
+                    sha,
+                    f["length"],
+                    f["modificationTime"],
+                    "duplicate",
+                    "same content already ingested",
+                    0,
+                    None,
+                    None,
+                    batch_id,
+                    now,
+                )
+            )
             counts["duplicate"] += 1
             log.warning("%s: %s duplicates a file already ingested; skipped", fmt.source, f["path"])
             continue
@@ -218,18 +232,56 @@ def ingest_batch(spark: SparkSession, cfg: Config, fmt: FileSourceFormat, files:
         counts[result.status] += 1
         if result.status == "quarantined":
             log.warning("%s: quarantined %s: %s", fmt.source, f["path"], result.reason)
-            manifest.append((fmt.source, f["path"], sha, f["length"], f["modificationTime"], "quarantined",
-                             result.reason, 0, result.header_variant, content, batch_id, now))
+            manifest.append(
+                (
+                    fmt.source,
+                    f["path"],
+                    sha,
+                    f["length"],
+                    f["modificationTime"],
+                    "quarantined",
+                    result.reason,
+                    0,
+                    result.header_variant,
+                    content,
+                    batch_id,
+                    now,
+                )
+            )
             continue
         known_hashes.add(sha)
         lines += [
-            (fmt.source, f["path"], sha, f["modificationTime"], n, rec, result.header, result.header_variant,
-             now, now.date())
+            (
+                fmt.source,
+                f["path"],
+                sha,
+                f["modificationTime"],
+                n,
+                rec,
+                result.header,
+                result.header_variant,
+                now,
+                now.date(),
+            )
             for n, rec in result.records
         ]
         counts["records"] += len(result.records)
-        manifest.append((fmt.source, f["path"], sha, f["length"], f["modificationTime"], "ingested", None,
-                         len(result.records), result.header_variant, None, batch_id, now))
+        manifest.append(
+            (
+                fmt.source,
+                f["path"],
+                sha,
+                f["length"],
+                f["modificationTime"],
+                "ingested",
+                None,
+                len(result.records),
+                result.header_variant,
+                None,
+                batch_id,
+                now,
+            )
+        )
         for kind, expected, observed in result.drift:
             log.warning("%s: schema drift in %s: %s (%s)", fmt.source, f["path"], kind, observed)
             drift.append((fmt.source, f["path"], kind, expected, observed, now))

@@ -50,9 +50,7 @@ KAFKA_EVENTS = TableSpec(
             StructField(
                 "headers",
                 ArrayType(
-                    StructType(
-                        [StructField("key", StringType(), True), StructField("value", BinaryType(), True)]
-                    )
+                    StructType([StructField("key", StringType(), True), StructField("value", BinaryType(), True)])
                 ),
                 True,
             ),

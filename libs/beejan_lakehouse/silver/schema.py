@@ -145,8 +145,7 @@ SILVER_COMPLAINTS = TableSpec(
     constraints={
         "valid_channel": "channel IN ('social', 'sms', 'webform', 'call_center', 'web_export')",
         "valid_l1": "l1 IS NULL OR l1 IN ('Network', 'Billing', 'Service')",
-        "valid_l2": "l2 IS NULL OR l2 IN ('Coverage', 'Speed', 'Outage', 'Overcharge', 'Refund', "
-        "'Agent experience')",
+        "valid_l2": "l2 IS NULL OR l2 IN ('Coverage', 'Speed', 'Outage', 'Overcharge', 'Refund', 'Agent experience')",
         "l2_implies_l1": "l2 IS NULL OR (l2 IN ('Coverage', 'Speed', 'Outage') AND l1 = 'Network') "
         "OR (l2 IN ('Overcharge', 'Refund') AND l1 = 'Billing') OR (l2 = 'Agent experience' AND l1 = 'Service')",
         "valid_confidence": "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",

@@ -58,18 +58,23 @@ CALL_CENTER = FileSourceFormat(
     variants=(
         HeaderVariant(
             "v1",
-            ("call_id", "agent_id", "call_start", "duration_sec", "customer_msisdn", "disposition_code",
-             "agent_notes"),
+            ("call_id", "agent_id", "call_start", "duration_sec", "customer_msisdn", "disposition_code", "agent_notes"),
             {},
         ),
         # The vendor's upgraded export: renamed, reordered, plus QueueName.
         HeaderVariant(
             "v2",
-            ("CallRef", "StartTime", "Agent", "CustomerNumber", "DurationSecs", "Disposition", "Notes",
-             "QueueName"),
-            {"CallRef": "call_id", "StartTime": "call_start", "Agent": "agent_id",
-             "CustomerNumber": "customer_msisdn", "DurationSecs": "duration_sec",
-             "Disposition": "disposition_code", "Notes": "agent_notes", "QueueName": "queue_name"},
+            ("CallRef", "StartTime", "Agent", "CustomerNumber", "DurationSecs", "Disposition", "Notes", "QueueName"),
+            {
+                "CallRef": "call_id",
+                "StartTime": "call_start",
+                "Agent": "agent_id",
+                "CustomerNumber": "customer_msisdn",
+                "DurationSecs": "duration_sec",
+                "Disposition": "disposition_code",
+                "Notes": "agent_notes",
+                "QueueName": "queue_name",
+            },
         ),
     ),
     required=("call_id", "call_start", "agent_notes"),
@@ -84,8 +89,17 @@ WEB_EXPORT = FileSourceFormat(
     variants=(
         HeaderVariant(
             "v1",
-            ("form_id", "submitted_at", "customer_name", "email", "phone", "account_number", "category",
-             "description", "page"),
+            (
+                "form_id",
+                "submitted_at",
+                "customer_name",
+                "email",
+                "phone",
+                "account_number",
+                "category",
+                "description",
+                "page",
+            ),
             {},
         ),
     ),
