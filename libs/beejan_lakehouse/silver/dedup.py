@@ -1,0 +1,195 @@
+"""De-duplication: exact repeats are kept once; near-duplicates are clustered and flagged.
+
+- Same source message delivered twice: same `complaint_id` (sha2 of channel and source id);
+  kept once within a batch here and against silver by the writer's anti-join.
+- Same text from the same author within the window (`dup_kind = 'exact_text'`): dropped.
+- Near-duplicates (light edits, the same complaint on two channels) from the same author within
+  the window: MinHash signatures (Spark ML `MinHashLSH` over character 3-shingles) whose
+  agreement estimates Jaccard similarity >= threshold; flagged `is_duplicate` with the first
+  complaint's cluster id. Retweets of a complaint we hold join its cluster (`dup_kind = 'retweet'`).
+
+Candidates are paired by an equi-join on `author_key` within the window rather than by
+`approxSimilarityJoin`: duplicates are same-author by definition, and a global bucket join
+explodes on frequent short texts ("no network") shared by thousands of different customers.
+"The first" is the earliest by event time (then complaint id); rows already in silver are
+always earlier than the batch being processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.ml.feature import HashingTF, MinHashLSH, MinHashLSHModel
+from pyspark.ml.functions import vector_to_array
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+# Silver columns the de-duplication needs from earlier complaints (dup_cluster_id is never null).
+HISTORY_COLUMNS = ("complaint_id", "author_key", "event_ts_utc", "text_masked", "dup_cluster_id")
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Window and similarity settings (conf: silver.dedup)."""
+
+    window_hours: int = 24
+    threshold: float = 0.6  # estimated Jaccard similarity of character 3-shingles
+    num_hashes: int = 24
+    seed: int = 20261122
+
+
+def complaint_id(channel: Column | str, source_id: Column | str) -> Column:
+    """Deterministic complaint id: sha2-256 of 'channel|source_id' (hex)."""
+    return F.sha2(
+        F.concat_ws(
+            "|",
+            F.col(channel) if isinstance(channel, str) else channel,
+            F.col(source_id) if isinstance(source_id, str) else source_id,
+        ),
+        256,
+    )
+
+
+def keep_first_delivery(df: DataFrame) -> DataFrame:
+    """Drop repeated deliveries of one source message within a batch (same complaint_id).
+
+    Keeps the earliest ingested copy (then lowest bronze offset/line) so the choice is stable.
+    """
+    order = Window.partitionBy("complaint_id").orderBy(
+        "ingest_ts", F.col("bronze_offset").asc_nulls_last(), F.col("bronze_line").asc_nulls_last()
+    )
+    return df.withColumn("_rn", F.row_number().over(order)).where("_rn = 1").drop("_rn")
+
+
+def _normalised_text(col: str) -> Column:
+    return F.trim(F.regexp_replace(F.lower(F.col(col)), r"[^\p{L}\p{N}<>]+", " "))
+
+
+def _shingles(text: Column) -> Column:
+    padded = F.concat(F.lit("  "), text, F.lit("  "))
+    return F.array_distinct(
+        F.transform(
+            F.sequence(F.lit(1), F.greatest(F.length(padded) - 2, F.lit(1))), lambda i: F.substring(padded, i, 3)
+        )
+    )
+
+
+class NearDuplicateFinder:
+    """MinHash signatures and the same-author, same-window matching around them."""
+
+    def __init__(self, spark: SparkSession, settings: DedupSettings) -> None:
+        self.settings = settings
+        self._tf = HashingTF(inputCol="_shingles", outputCol="_features", numFeatures=1 << 20, binary=True)
+        # MinHashLSH.fit only draws the hash coefficients from the seed: fit once on a stub.
+        stub = self._tf.transform(spark.createDataFrame([(["abc"],)], "_shingles array<string>"))
+        lsh = MinHashLSH(inputCol="_features", outputCol="_mh", numHashTables=settings.num_hashes, seed=settings.seed)
+        self._model: MinHashLSHModel = lsh.fit(stub)
+
+    def signatures(self, df: DataFrame) -> DataFrame:
+        """Adds `_norm` (normalised text) and `_sig` (array<double> MinHash signature)."""
+        with_norm = df.withColumn("_norm", _normalised_text("text_masked"))
+        # Texts too short to shingle get no signature and are never near-matched.
+        shingled = with_norm.withColumn("_shingles", _shingles(F.col("_norm")))
+        hashed = self._model.transform(self._tf.transform(shingled))
+        return hashed.withColumn("_sig", F.transform("_mh", lambda v: vector_to_array(v)[0])).drop(
+            "_shingles", "_features", "_mh"
+        )
+
+    def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
+        """Flag duplicates in a batch against itself and `history` (silver rows in the window).
+
+        Input: batch with complaint_id, author_key, event_ts_utc, text_masked, retweet_of_id.
+        History: HISTORY_COLUMNS. Output: the batch plus is_duplicate, dup_kind ('exact_text'
+        rows are to be dropped, 'near', 'retweet' or null) and dup_cluster_id (the cluster's
+        first complaint id; a complaint that is nobody's duplicate is its own cluster).
+        """
+        s = self.settings
+
+        def candidates(df: DataFrame, cluster: Column, from_history: bool) -> DataFrame:
+            return df.select(
+                F.col("complaint_id").alias("c_id"),
+                F.col("author_key").alias("c_author"),
+                F.col("event_ts_utc").alias("c_ts"),
+                F.col("_norm").alias("c_norm"),
+                F.col("_sig").alias("c_sig"),
+                cluster.alias("c_cluster"),
+                F.lit(from_history).alias("c_history"),
+            )
+
+        def apply(batch: DataFrame) -> DataFrame:
+            signed = self.signatures(batch)
+            history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
+            pool = candidates(history_signed, F.col("dup_cluster_id"), True).unionByName(
+                candidates(signed, F.lit(None).cast("string"), False)
+            )
+            earlier = (
+                F.col("c_history")
+                | (F.col("c_ts") < F.col("event_ts_utc"))
+                | ((F.col("c_ts") == F.col("event_ts_utc")) & (F.col("c_id") < F.col("complaint_id")))
+            )
+            pairs = (
+                signed.select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig")
+                .join(
+                    pool,
+                    (F.col("author_key") == F.col("c_author"))
+                    & (F.col("complaint_id") != F.col("c_id"))
+                    & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= s.window_hours * 3600),
+                )
+                .where(earlier)
+            )
+            agreement = F.aggregate(
+                F.arrays_zip(F.col("_sig").alias("a"), F.col("c_sig").alias("b")),
+                F.lit(0),
+                lambda acc, x: acc + F.when(x["a"] == x["b"], 1).otherwise(0),
+            ) / F.lit(float(s.num_hashes))
+            matched = pairs.withColumn(
+                "_kind",
+                F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(
+                    (F.length("_norm") >= 3) & (agreement >= s.threshold), F.lit("near")
+                ),
+            ).where(F.col("_kind").isNotNull())
+            first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
+            best = (
+                matched.withColumn("_rn", F.row_number().over(first))
+                .where("_rn = 1")
+                .select("complaint_id", "_kind", F.coalesce("c_cluster", "c_id").alias("_cluster"))
+            )
+            return _resolve(signed.join(best, "complaint_id", "left"), history)
+
+        return apply
+
+
+def _resolve(df: DataFrame, history: DataFrame) -> DataFrame:
+    """Final duplicate columns; chains inside one batch collapse to their root cluster."""
+    roots = df.where(F.col("_cluster").isNotNull()).select(
+        F.col("complaint_id").alias("_child"), F.col("_cluster").alias("_root")
+    )
+    resolved = (
+        df.join(roots, df["_cluster"] == roots["_child"], "left")
+        .withColumn("_cluster", F.coalesce("_root", "_cluster"))
+        .drop("_child", "_root")
+    )
+    # A retweet of a complaint we hold joins that complaint's cluster.
+    originals = (
+        history.select(F.col("complaint_id").alias("_orig_id"), F.col("dup_cluster_id").alias("_orig_cluster"))
+        .unionByName(
+            resolved.select(
+                F.col("complaint_id").alias("_orig_id"), F.coalesce("_cluster", "complaint_id").alias("_orig_cluster")
+            )
+        )
+        .dropDuplicates(["_orig_id"])
+    )
+    with_rt = resolved.join(
+        originals, complaint_id(F.lit("social"), F.col("retweet_of_id")) == F.col("_orig_id"), "left"
+    )
+    retweet = F.col("retweet_of_id").isNotNull() & F.col("_orig_cluster").isNotNull() & F.col("_kind").isNull()
+    kind = F.when(retweet, F.lit("retweet")).otherwise(F.col("_kind"))
+    return (
+        with_rt.withColumn("dup_kind", kind)
+        .withColumn(
+            "dup_cluster_id", F.when(retweet, F.col("_orig_cluster")).otherwise(F.coalesce("_cluster", "complaint_id"))
+        )
+        .withColumn("is_duplicate", F.col("dup_kind").isNotNull())
+        .drop("_kind", "_cluster", "_orig_id", "_orig_cluster", "_norm", "_sig")
+    )

@@ -1,0 +1,126 @@
+"""De-duplication: first delivery kept, exact text dropped, near-duplicates and retweets clustered."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import pytest
+from chispa import assert_df_equality
+
+from beejan_lakehouse.silver.dedup import DedupSettings, NearDuplicateFinder, complaint_id, keep_first_delivery
+
+T0 = datetime(2026, 11, 20, 8, 0, 0)
+SLOW = "my data has been very slow since morning in lekki, videos no dey load at all"
+BATCH = "complaint_id string, author_key string, event_ts_utc timestamp, text_masked string, retweet_of_id string"
+HISTORY = "complaint_id string, author_key string, event_ts_utc timestamp, text_masked string, dup_cluster_id string"
+
+
+@pytest.fixture(scope="module")
+def finder(spark) -> NearDuplicateFinder:
+    return NearDuplicateFinder(spark, DedupSettings(window_hours=24, threshold=0.6, num_hashes=24))
+
+
+def flags(df):
+    return df.select("complaint_id", "is_duplicate", "dup_kind", "dup_cluster_id")
+
+
+def expected(spark, rows):
+    return spark.createDataFrame(
+        rows, "complaint_id string, is_duplicate boolean, dup_kind string, dup_cluster_id string"
+    )
+
+
+def test_complaint_id_is_sha256_of_channel_and_source_id(spark):
+    df = spark.createDataFrame([("sms", "SM1")], "channel string, source_id string")
+    assert (
+        df.select(complaint_id("channel", "source_id").alias("id")).first()["id"]
+        == hashlib.sha256(b"sms|SM1").hexdigest()
+    )
+
+
+def test_keep_first_delivery_keeps_earliest_ingested_copy(spark):
+    df = spark.createDataFrame(
+        [("c1", T0 + timedelta(seconds=5), 7, None), ("c1", T0, 9, None), ("c2", T0, 1, None)],
+        "complaint_id string, ingest_ts timestamp, bronze_offset long, bronze_line int",
+    )
+    expected_df = spark.createDataFrame(
+        [("c1", T0, 9, None), ("c2", T0, 1, None)],
+        "complaint_id string, ingest_ts timestamp, bronze_offset long, bronze_line int",
+    )
+    assert_df_equality(keep_first_delivery(df), expected_df, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_same_author_exact_text_near_edit_and_window(spark, finder):
+    batch = spark.createDataFrame(
+        [
+            ("a1", "alice", T0, SLOW, None),
+            ("a2", "alice", T0 + timedelta(hours=1), SLOW + " abeg", None),  # light edit
+            ("a3", "alice", T0 + timedelta(hours=2), SLOW.upper() + "!!", None),  # same text
+            ("b1", "bola", T0, SLOW, None),  # another customer: not a duplicate
+            ("a4", "alice", T0 + timedelta(hours=27), SLOW, None),  # beyond 24 h of a1..a3
+            ("a5", "alice", T0 + timedelta(hours=3), "I was charged twice for my recharge of N500", None),
+        ],
+        BATCH,
+    )
+    history = spark.createDataFrame([], HISTORY)
+    result = batch.transform(finder.mark(history))
+    assert_df_equality(
+        flags(result),
+        expected(
+            spark,
+            [
+                ("a1", False, None, "a1"),
+                ("a2", True, "near", "a1"),
+                ("a3", True, "exact_text", "a1"),
+                ("b1", False, None, "b1"),
+                ("a4", False, None, "a4"),
+                ("a5", False, None, "a5"),
+            ],
+        ),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_history_rows_are_earlier_and_lend_their_cluster(spark, finder):
+    history = spark.createDataFrame(
+        [("h1", "chidi", T0, "no network in ikeja since yesterday, calls no dey go", "h0")], HISTORY
+    )
+    batch = spark.createDataFrame(
+        [("c1", "chidi", T0 + timedelta(hours=5), "no network in ikeja since yesterday, calls no dey go at all", None)],
+        BATCH,
+    )
+    assert_df_equality(
+        flags(batch.transform(finder.mark(history))),
+        expected(spark, [("c1", True, "near", "h0")]),
+        ignore_nullable=True,
+    )
+
+
+def test_retweet_of_a_held_complaint_joins_its_cluster(spark, finder):
+    original = hashlib.sha256(b"social|p1").hexdigest()
+    history = spark.createDataFrame([(original, "dayo", T0, "network is terrible in yaba", original)], HISTORY)
+    batch = spark.createDataFrame(
+        [
+            ("r1", "femi", T0 + timedelta(minutes=3), "RT network is terrible in yaba", "p1"),
+            ("r2", "femi", T0 + timedelta(minutes=4), "RT something else entirely", "p404"),
+        ],
+        BATCH,
+    )
+    assert_df_equality(
+        flags(batch.transform(finder.mark(history))),
+        expected(spark, [("r1", True, "retweet", original), ("r2", False, None, "r2")]),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_rows_without_author_are_never_matched(spark, finder):
+    batch = spark.createDataFrame([("n1", None, T0, SLOW, None), ("n2", None, T0, SLOW, None)], BATCH)
+    assert_df_equality(
+        flags(batch.transform(finder.mark(spark.createDataFrame([], HISTORY)))),
+        expected(spark, [("n1", False, None, "n1"), ("n2", False, None, "n2")]),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
