@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from beejan_lakehouse.config import load_config
 from common import bench_broker, create_topic, machine, plain_copy_rate, produce, small_messages
+
+from beejan_lakehouse.config import load_config
 
 
 def main(argv: list[str] | None = None) -> int:

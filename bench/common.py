@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from beejan_lakehouse.broker import free_port
-from beejan_lakehouse.config import Config, spark_kafka_options
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
+
+from beejan_lakehouse.broker import free_port
+from beejan_lakehouse.config import Config, spark_kafka_options
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from beejan_lakehouse.broker import free_port
 from beejan_lakehouse.config import Config, load_config
 

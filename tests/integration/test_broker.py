@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from beejan_lakehouse.broker import free_port
 from kafka import KafkaConsumer, KafkaProducer
+
+from beejan_lakehouse.broker import free_port
 
 pytestmark = pytest.mark.integration
 SCRIPT = str(Path(__file__).resolve().parents[2] / "scripts" / "kafka.sh")

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from beejan_lakehouse.bronze.files import LANDING_FILES, SCHEMA_DRIFT, start_files_to_bronze
 from beejan_lakehouse.simulator.drops import write_call_center_drops
 from beejan_lakehouse.simulator.generator import Simulator

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from kafka import KafkaProducer
+from pyspark.sql import functions as F
+
 from beejan_lakehouse.bronze.kafka_events import TABLE, start_kafka_to_bronze
 from beejan_lakehouse.streaming import await_and_log
 from beejan_lakehouse.tables import table_path
-from kafka import KafkaProducer
-from pyspark.sql import functions as F
 
 pytestmark = pytest.mark.integration
 

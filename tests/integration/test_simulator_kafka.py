@@ -7,13 +7,14 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from kafka import KafkaConsumer
+from kafka.admin import KafkaAdminClient, NewTopic
+
 from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
 from beejan_lakehouse.simulator.noise import NoiseKnobs
 from beejan_lakehouse.simulator.producers import ChannelProducer, produce_events
 from beejan_lakehouse.simulator.profiles import BulkGenerator, day_slots
 from beejan_lakehouse.simulator.world import build_world
-from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 pytestmark = pytest.mark.integration
 

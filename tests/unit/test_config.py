@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from beejan_lakehouse.config import REPO_ROOT, ConfigError, kafka_client_options, load_config, spark_kafka_options
 
 

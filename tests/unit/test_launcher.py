@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from beejan_lakehouse.launcher import list_jobs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from beejan_lakehouse.simulator import drops
 from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
 from beejan_lakehouse.simulator.noise import NoiseKnobs, card_number, luhn_valid, mojibake
