@@ -38,9 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     taxonomy = load_taxonomy(settings.taxonomy_path)
     train = load_training_frame(settings)
     started = time.perf_counter()
-    pipeline = build_pipeline(settings.model, seed=settings.seed).fit(
-        train["text"].tolist(), train["l2"].to_numpy()
-    )
+    pipeline = build_pipeline(settings.model, seed=settings.seed).fit(train["text"].tolist(), train["l2"].to_numpy())
     train_seconds = time.perf_counter() - started
 
     pool = load_labelled_jsonl(settings.eval_fixed_path, taxonomy)["text"].tolist()

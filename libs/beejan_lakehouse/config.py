@@ -42,6 +42,7 @@ _PATH_KEYS = (
     "jars.dir",
     "kafka.broker.home",
     "mlflow.artifact_location",
+    "silver.reference_dir",
 )
 _SQLITE_KEYS = ("mlflow.tracking_uri", "mlflow.registry_uri")
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -58,7 +58,7 @@ PARSED = StructType(
         _f("reply_to_id", StringType()),  # social: replied post id
         _f("retweet_of_id", StringType()),  # social: retweeted post id
         _f("rescued_data", StringType()),  # JSON of fields this schema version does not know
-        _f("parse_errors", ArrayType(StringType(), False), False),  # e.g. "malformed_json"
+        _f("parse_errors", ArrayType(StringType()), False),  # e.g. "malformed_json"
         _f("ingest_ts", TimestampType(), False),  # bronze ingest time
         _f("bronze_table", StringType(), False),
         _f("bronze_partition", IntegerType()),
@@ -87,7 +87,7 @@ COMPLAINTS = StructType(
         _f("text_length_raw", IntegerType(), False),
         _f("text_clean", StringType(), False),  # RESTRICTED: may hold PII (see README)
         _f("text_masked", StringType(), False),
-        _f("pii_types", ArrayType(StringType(), False), False),
+        _f("pii_types", ArrayType(StringType()), False),
         _f("language_hint", StringType()),  # en | pcm | mixed
         _f("city", StringType()),
         _f("region", StringType()),
@@ -111,7 +111,7 @@ COMPLAINTS = StructType(
         _f("is_duplicate", BooleanType(), False),
         _f("dup_cluster_id", StringType()),
         _f("dup_kind", StringType()),  # exact_text | near | retweet | null
-        _f("quality_flags", ArrayType(StringType(), False), False),
+        _f("quality_flags", ArrayType(StringType()), False),
         _f("rescued_data", StringType()),
         _f("bronze_table", StringType(), False),
         _f("bronze_partition", IntegerType()),
@@ -127,7 +127,7 @@ QUARANTINE = StructType(
         _f("channel", StringType(), False),
         _f("source_id", StringType()),
         _f("raw_payload", StringType()),
-        _f("reasons", ArrayType(StringType(), False), False),
+        _f("reasons", ArrayType(StringType()), False),
         _f("ingest_ts", TimestampType(), False),
         _f("quarantined_at", TimestampType(), False),
         _f("bronze_table", StringType(), False),

@@ -1,0 +1,182 @@
+"""Rule engine: compiled high-precision patterns from conf/classifier/rules.yaml.
+
+A rule fires on a text when any of its `any` patterns, all of its `all` patterns and none
+of its `none` patterns match the normalised text; the highest-priority firing rule decides.
+Rules with scope "head" (the default) only see the text before the first secondary-issue
+marker ("... also", "plus", ...), because customers lead with their main complaint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from beejan_lakehouse.classification.normalise import normalise_texts
+from beejan_lakehouse.classification.rule_gates import Gate, pattern_gate, union_gate
+from beejan_lakehouse.classification.taxonomy import Taxonomy
+
+
+class RuleConfigError(ValueError):
+    """rules.yaml is malformed: a bad regex, an unknown label or a missing field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule; `any_re`/`none_re` are single alternations for speed."""
+
+    rule_id: str
+    l2: str
+    priority: int
+    any_re: re.Pattern[str] | None
+    all_res: tuple[re.Pattern[str], ...]
+    none_re: re.Pattern[str] | None
+    head_only: bool = True
+    # Literal pre-filters derived from the patterns (rule_gates.py); None = always try.
+    gates: tuple[Gate, ...] = ()
+
+    def fires(self, text: str) -> bool:
+        """True when the rule matches the (already normalised) `text`."""
+        for gate in self.gates:
+            if not any(literal in text for literal in gate):
+                return False
+        if self.any_re is not None and self.any_re.search(text) is None:
+            return False
+        for pattern in self.all_res:
+            if pattern.search(text) is None:
+                return False
+        return self.none_re is None or self.none_re.search(text) is None
+
+
+@dataclass(frozen=True)
+class RuleMatches:
+    """Per-text result of a rule pass; None / "" / 0 where no rule fired."""
+
+    l2: np.ndarray  # object array of str | None
+    rule_id: np.ndarray  # object array of str | None
+    priority: np.ndarray  # int array, 0 when no rule fired
+
+    @property
+    def fired(self) -> np.ndarray:
+        """Boolean mask of texts on which a rule fired."""
+        return self.priority > 0
+
+
+def _alternation(patterns: Sequence[str], rule_id: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise RuleConfigError(f"rule {rule_id!r}: bad regex {pattern!r}: {exc}") from exc
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+class RuleSet:
+    """Ordered, compiled rules; call `match` on raw texts or `match_normalised` on clean ones."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        secondary_re: re.Pattern[str] | None = None,
+        head_min_chars: int = 12,
+    ) -> None:
+        # Highest priority first; sorted() is stable, so file order breaks ties.
+        self.rules: tuple[Rule, ...] = tuple(sorted(rules, key=lambda r: -r.priority))
+        self.secondary_re = secondary_re
+        self.head_min_chars = head_min_chars
+
+    def head(self, normalised_text: str) -> str:
+        """The text before the first secondary-issue marker (at or after head_min_chars)."""
+        if self.secondary_re is None:
+            return normalised_text
+        marker = self.secondary_re.search(normalised_text, self.head_min_chars)
+        return normalised_text if marker is None else normalised_text[: marker.start()]
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, taxonomy: Taxonomy) -> RuleSet:
+        """Compile rules.yaml; raise RuleConfigError naming the offending rule."""
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh) or {}
+        return cls.from_dicts(
+            raw.get("rules") or [],
+            taxonomy,
+            secondary_markers=raw.get("secondary_markers") or [],
+            head_min_chars=int(raw.get("head_min_chars", 12)),
+        )
+
+    @classmethod
+    def from_dicts(
+        cls,
+        items: Iterable[dict],
+        taxonomy: Taxonomy,
+        secondary_markers: Sequence[str] = (),
+        head_min_chars: int = 12,
+    ) -> RuleSet:
+        """Compile rules given as dicts with id, l2, priority, scope, any/all/none patterns."""
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for item in items:
+            rule_id = str(item.get("id") or "")
+            if not rule_id or rule_id in seen:
+                raise RuleConfigError(f"rule id missing or duplicated: {rule_id!r}")
+            seen.add(rule_id)
+            l2 = item.get("l2")
+            if l2 not in taxonomy.l2_labels:
+                raise RuleConfigError(f"rule {rule_id!r}: l2 {l2!r} not in the taxonomy")
+            priority = int(item.get("priority", 0))
+            if priority <= 0:
+                raise RuleConfigError(f"rule {rule_id!r}: priority must be a positive integer")
+            any_p, all_p = list(item.get("any") or []), list(item.get("all") or [])
+            if not any_p and not all_p:
+                raise RuleConfigError(f"rule {rule_id!r}: needs 'any' or 'all' patterns")
+            all_res = tuple(_alternation([p], rule_id) for p in all_p)
+            scope = item.get("scope", "head")
+            if scope not in ("head", "full"):
+                raise RuleConfigError(f"rule {rule_id!r}: scope must be 'head' or 'full'")
+            rules.append(
+                Rule(
+                    rule_id=rule_id,
+                    l2=str(l2),
+                    priority=priority,
+                    any_re=_alternation(any_p, rule_id),
+                    all_res=all_res,  # type: ignore[arg-type]
+                    none_re=_alternation(list(item.get("none") or []), rule_id),
+                    head_only=scope == "head",
+                    gates=tuple(
+                        g
+                        for g in [union_gate(any_p) if any_p else None] + [pattern_gate(p) for p in all_p]
+                        if g is not None
+                    ),
+                )
+            )
+        return cls(rules, _alternation(list(secondary_markers), "secondary_markers"), head_min_chars)
+
+    def match_one(self, normalised_text: str) -> Rule | None:
+        """Return the winning rule for one normalised text, or None."""
+        head = self.head(normalised_text)
+        for rule in self.rules:
+            if rule.fires(head if rule.head_only else normalised_text):
+                return rule
+        return None
+
+    def match_normalised(self, texts: Sequence[str]) -> RuleMatches:
+        """Match already-normalised texts (see normalise.normalise_text)."""
+        n = len(texts)
+        l2 = np.full(n, None, dtype=object)
+        rule_id = np.full(n, None, dtype=object)
+        priority = np.zeros(n, dtype=np.int64)
+        for i, text in enumerate(texts):
+            rule = self.match_one(text)
+            if rule is not None:
+                l2[i], rule_id[i], priority[i] = rule.l2, rule.rule_id, rule.priority
+        return RuleMatches(l2=l2, rule_id=rule_id, priority=priority)
+
+    def match(self, texts: Iterable[object]) -> RuleMatches:
+        """Normalise raw texts (list, Series or array) and match them."""
+        return self.match_normalised(normalise_texts(texts))

@@ -1,0 +1,1 @@
+"""Silver: the shared transforms from bronze rows to the common complaint record (see schema.py)."""

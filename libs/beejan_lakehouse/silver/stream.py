@@ -1,0 +1,111 @@
+"""The bronze -> silver streams: Kafka channel events continuously, file sources on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS
+from beejan_lakehouse.config import Config
+from beejan_lakehouse.logs import get_logger
+from beejan_lakehouse.silver.dedup import DedupSettings, NearDuplicateFinder
+from beejan_lakehouse.silver.dims import DIM_SPECS, load_reference_dims, read_reference_dims
+from beejan_lakehouse.silver.keys import pseudonymisation_key
+from beejan_lakehouse.silver.pipeline import (
+    FILE_PARSERS,
+    SILVER_BATCHES,
+    SilverContext,
+    parse_kafka_events,
+    process_batch,
+)
+from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS, SILVER_QUARANTINE
+from beejan_lakehouse.sources.file_formats import FILE_SOURCES
+from beejan_lakehouse.streaming import with_trigger
+from beejan_lakehouse.tables import checkpoint_path, ensure_table, table_path
+
+log = get_logger("silver.stream")
+
+KAFKA_QUERY = "silver_kafka_events"
+
+
+def champion_classifier(cfg: Config) -> Callable[[DataFrame], DataFrame] | None:
+    """The classification transform for the MLflow champion, or None (columns stay null)."""
+    if not cfg["silver"]["classify"]:
+        return None
+    from beejan_lakehouse.classification.registry import resolve_champion
+    from beejan_lakehouse.classification.settings import mlflow_settings
+    from beejan_lakehouse.classification.spark_udf import classify
+
+    ms = mlflow_settings(
+        tracking_uri=cfg["mlflow"]["tracking_uri"],
+        registry_uri=cfg["mlflow"]["registry_uri"],
+        artifact_location=cfg["mlflow"]["artifact_location"],
+    )
+    champion = resolve_champion(ms)
+    if champion is None:
+        log.warning("no champion classifier in %s: silver classification columns stay null", ms.registry_uri)
+        return None
+    log.info("classifying with %s version %s (%s)", champion.name, champion.version, champion.uri)
+    return classify(champion, text_col="text_masked")
+
+
+def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
+    """Reference dims (loaded from conf/reference on first use), key, dedup and classifier."""
+    from delta.tables import DeltaTable
+
+    if not all(DeltaTable.isDeltaTable(spark, table_path(cfg, s.name)) for s in DIM_SPECS.values()):
+        load_reference_dims(spark, cfg, cfg["silver"]["reference_dir"])
+    for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES):
+        ensure_table(spark, cfg, spec)
+    dims = read_reference_dims(spark, cfg)
+    settings = DedupSettings(**cfg["silver"]["dedup"])
+    return SilverContext(
+        dims=dims,
+        key=pseudonymisation_key(cfg),
+        dedup=NearDuplicateFinder(spark, settings),
+        classify=champion_classifier(cfg),
+    )
+
+
+def start_kafka_events_to_silver(
+    spark: SparkSession, cfg: Config, ctx: SilverContext, trigger: str | None = None
+) -> StreamingQuery:
+    """Stream bronze.kafka_events into silver (foreachBatch, idempotent per batch id)."""
+    settings = cfg["streams"]["silver"]
+    ensure_table(spark, cfg, KAFKA_EVENTS)
+    source = (
+        spark.readStream.format("delta")
+        .option("maxBytesPerTrigger", settings["max_bytes_per_trigger"])
+        .load(table_path(cfg, KAFKA_EVENTS.name))
+    )
+
+    def on_batch(batch: DataFrame, batch_id: int) -> None:
+        process_batch(spark, cfg, ctx, batch.transform(parse_kafka_events), KAFKA_QUERY, batch_id)
+
+    writer = (
+        source.writeStream.queryName(KAFKA_QUERY)
+        .foreachBatch(on_batch)
+        .option("checkpointLocation", checkpoint_path(cfg, KAFKA_QUERY))
+    )
+    return with_trigger(writer, trigger or settings["trigger"], settings["interval"]).start()
+
+
+def start_files_to_silver(spark: SparkSession, cfg: Config, ctx: SilverContext, source: str) -> StreamingQuery:
+    """Drain new rows of a bronze file table (call_center / web_export) into silver."""
+    fmt = FILE_SOURCES[source]
+    query = f"silver_{source}"
+    parser = FILE_PARSERS[source]
+    rows = spark.readStream.format("delta").load(table_path(cfg, fmt.table))
+
+    def on_batch(batch: DataFrame, batch_id: int) -> None:
+        process_batch(spark, cfg, ctx, batch.transform(parser), query, batch_id)
+
+    return (
+        rows.writeStream.queryName(query)
+        .foreachBatch(on_batch)
+        .option("checkpointLocation", checkpoint_path(cfg, query))
+        .trigger(availableNow=True)
+        .start()
+    )
