@@ -42,7 +42,8 @@ def fuse(
     )
     classified_by = np.where(agree, "both", np.where(fired, "rule", "model")).astype(object)
     needs_review = (fired & ~agree) | (~fired & (model_confidence < confidence_threshold))
-    l1 = np.array([taxonomy.l1_of(label) for label in l2], dtype=object)
+    l1_of = {label: taxonomy.l1_of(label) for label in set(l2.tolist())}
+    l1 = np.array([l1_of[label] for label in l2], dtype=object)
     return pd.DataFrame(
         {
             "l1": l1,
@@ -67,8 +68,14 @@ class ComplaintClassifier:
     model_version: str | None = None
 
     def classify(self, texts: Iterable[object]) -> pd.DataFrame:
-        """Classify raw texts; returns OUTPUT_COLUMNS aligned with the input order."""
-        normalised = normalise_texts(texts)
+        """Classify raw texts; returns OUTPUT_COLUMNS aligned with the input order.
+
+        Identical texts are classified once: real batches repeat texts (retweets, copy-paste
+        complaints, "same as above"), and so do texts that only differ before normalisation.
+        """
+        raw = list(texts)
+        raw_unique, raw_codes = _dedup(raw)
+        normalised, norm_codes = _dedup(normalise_texts(raw_unique))
         model_l2, model_conf = predict_l2_with_confidence(self.pipeline, normalised)
         if self.rules is None:
             matches = RuleMatches(
@@ -78,7 +85,7 @@ class ComplaintClassifier:
             )
         else:
             matches = self.rules.match_normalised(normalised)
-        return fuse(
+        fused = fuse(
             matches,
             model_l2,
             model_conf,
@@ -86,3 +93,17 @@ class ComplaintClassifier:
             self.confidence_threshold,
             self.rule_confidence,
         )
+        if len(fused) == len(raw):  # nothing repeated: already aligned
+            return fused
+        codes = norm_codes[raw_codes]
+        return pd.DataFrame({column: fused[column].to_numpy()[codes] for column in OUTPUT_COLUMNS})
+
+
+def _dedup(items: list) -> tuple[list, np.ndarray]:
+    """(distinct items in first-seen order, index of each item's distinct value)."""
+    seen: dict = {}
+    try:
+        codes = np.fromiter((seen.setdefault(item, len(seen)) for item in items), dtype=np.int64, count=len(items))
+    except TypeError:  # unhashable input: no de-duplication
+        return items, np.arange(len(items), dtype=np.int64)
+    return list(seen), codes

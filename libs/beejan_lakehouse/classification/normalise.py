@@ -29,13 +29,9 @@ def normalise_text(text: object) -> str:
 
     None and non-strings become "" or their str(); the result is what rules match against.
     """
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
     # ftfy costs ~50x a lowercase (more with emoji), so only texts showing mojibake's
     # telltale lead characters pay for it.
-    if not text.isascii() and _MOJIBAKE_HINT.search(text):
-        text = ftfy.fix_text(text)
-    text = text.lower().replace("\u2019", "'")
+    text = _fix_mojibake(text).lower().replace("\u2019", "'")
     text = _URL.sub(" url ", text)
     text = _MENTION.sub(" @user ", text)
     text = _AMOUNT.sub(" amt ", text)
@@ -43,10 +39,41 @@ def normalise_text(text: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Batch normalisation joins the texts with this separator and runs each regex once over the
+# whole batch (one C-level pass instead of five Python calls per text). It is chosen so no
+# pattern above can match across it: "\n" stops `\S+`/`\w+`/`[\d,.]`/`[a-z]`, and "\x00" is
+# neither whitespace nor a digit, so `\s?\d` / `\s?k` cannot bridge two texts.
+_SEP = "\n\x00\n"
+
+
+def _fix_mojibake(text: object) -> str:
+    if not isinstance(text, str):
+        return "" if text is None else str(text)
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+        return ftfy.fix_text(text)
+    return text
+
+
 def normalise_texts(texts: Iterable[object]) -> list[str]:
-    """Vector form of normalise_text; accepts a list, Series, 1-D array or 1-column DataFrame."""
+    """Vector form of normalise_text (same output); accepts a list, Series, 1-D array or
+    1-column DataFrame."""
     columns = getattr(texts, "columns", None)
     if columns is not None:
         # pyfunc passes a DataFrame; the model's only input is its "text" (or first) column.
         texts = texts["text"] if "text" in columns else texts.iloc[:, 0]  # type: ignore[index,union-attr]
-    return [normalise_text(t) for t in texts]
+    fixed = [_fix_mojibake(t) for t in texts]
+    if not fixed:
+        return []
+    joined = _SEP.join(fixed)
+    if joined.count("\x00") != len(fixed) - 1:  # a text holds the separator: per-text path
+        return [normalise_text(t) for t in fixed]
+    text = joined.lower().replace("\u2019", "'")
+    text = _URL.sub(" url ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = _AMOUNT.sub(" amt ", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    text = _SPACES.sub(" ", text)
+    out = [t.strip() for t in text.split("\x00")]
+    if len(out) != len(fixed):  # lower() never adds NULs, but stay exact if it ever did
+        return [normalise_text(t) for t in fixed]
+    return out

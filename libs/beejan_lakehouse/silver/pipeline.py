@@ -49,6 +49,7 @@ FILE_PARSERS: dict[str, Callable[[DataFrame], DataFrame]] = {
     "call_center": parse_call_center,
     "web_export": parse_web_export,
 }
+DISPOSITIONS = ("inserted", "quarantined", "duplicate_delivery", "duplicate_text")
 CLASSIFICATION_COLUMNS = {
     "l1": "string",
     "l2": "string",
@@ -203,38 +204,35 @@ def process_batch(
     """Run one batch of PARSED rows through silver and write it; returns the reconciled counts."""
     started = time.monotonic()
     started_at = F.current_timestamp()
-    disposed = dispose(spark, cfg, ctx, parsed.transform(standardise(ctx))).persist()
-    try:
-        counts = {
-            r["disposition"]: r["n"] for r in disposed.groupBy("disposition").agg(F.count("*").alias("n")).collect()
-        }
-        inserted = disposed.where("disposition = 'inserted'").transform(to_complaints(ctx))
-        quarantined = quarantine_rows(disposed.where("disposition = 'quarantined'"))
-        app_id = f"silver-{query}"
-        _append(inserted, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
-        _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id)
-        result = {
-            "rows_in": sum(counts.values()),
-            "inserted": counts.get("inserted", 0),
-            "quarantined": counts.get("quarantined", 0),
-            "duplicate_delivery": counts.get("duplicate_delivery", 0),
-            "duplicate_text": counts.get("duplicate_text", 0),
-            "near_duplicate": disposed.where("disposition = 'inserted' AND is_duplicate").count(),
-        }
-        metrics = (
-            spark.range(1)
-            .select(
-                F.lit(query).alias("query"),
-                F.lit(batch_id).cast("long").alias("batch_id"),
-                *[F.lit(result[k]).cast("long").alias(k) for k in result],
-                started_at.alias("started_at"),
-                F.lit(f"{time.monotonic() - started:.2f}").alias("duration_s"),
-            )
-            .select(*[f.name for f in SILVER_BATCHES.schema])
-        )
-        _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
-    finally:
-        disposed.unpersist()
+    # Materialise each stage once: later steps read it several times (counts, history bounds,
+    # writes), and a truncated lineage keeps the plans small enough to analyse quickly.
+    standardised = parsed.transform(standardise(ctx)).localCheckpoint(eager=True)
+    disposed = dispose(spark, cfg, ctx, standardised).localCheckpoint(eager=True)
+    tally = {
+        (r["disposition"], r["is_duplicate"]): r["n"]
+        for r in disposed.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
+    }
+    counts = {d: sum(n for (disp, _), n in tally.items() if disp == d) for d in DISPOSITIONS}
+    result = {
+        "rows_in": sum(tally.values()),
+        **counts,
+        "near_duplicate": tally.get(("inserted", True), 0),
+    }
+    if result["rows_in"] != sum(counts.values()):
+        raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result}")
+    app_id = f"silver-{query}"
+    inserted = disposed.where("disposition = 'inserted'").transform(to_complaints(ctx))
+    _append(inserted, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
+    quarantined = quarantine_rows(disposed.where("disposition = 'quarantined'"))
+    _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id)
+    metrics = spark.range(1).select(
+        F.lit(query).alias("query"),
+        F.lit(batch_id).cast("long").alias("batch_id"),
+        *[F.lit(result[k]).cast("long").alias(k) for k in result],
+        started_at.alias("started_at"),
+        F.lit(f"{time.monotonic() - started:.2f}").alias("duration_s"),
+    ).select(*[f.name for f in SILVER_BATCHES.schema])
+    _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
     log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in result.items()))
     return result
 

@@ -1,0 +1,352 @@
+"""gold.live_15min: event-time 15-minute complaint counts, MERGEd from the silver stream per batch.
+
+Design for freshness: one stateless streaming query reads silver.complaints as a Delta stream and,
+per micro-batch (foreachBatch), aggregates the batch to window keys on the driver side (a few
+hundred rows at most) and MERGEs `complaints = complaints + batch count` into the table. There
+is no Spark state store and no wait for a watermark to pass before a count shows: a complaint is
+visible in its window as soon as the micro-batch that read it commits.
+
+Watermark: max event time seen in earlier batches minus `live.watermark` (conf/gold.yaml). A
+window whose end is at or before the watermark is closed; rows that fall into a closed window
+are not added to the (final) live table but counted in ops.late_events, so nothing is lost
+silently and the daily KPIs (read from silver) still include them. The watermark is rebuilt from
+ops.gold_batches after a restart.
+
+Idempotency per batch: the MERGE runs with Delta's spark.databricks.delta.write.txnAppId /
+txnVersion session confs (Delta skips a (appId, version) it has already committed to that
+table) and the appends use the txnAppId/txnVersion writer options, so a batch replayed after a
+crash is applied exactly once to every table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+
+from beejan_lakehouse.config import Config
+from beejan_lakehouse.gold.settings import GoldSettings, load_gold_settings
+from beejan_lakehouse.logs import get_logger
+from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
+from beejan_lakehouse.streaming import with_trigger
+from beejan_lakehouse.tables import VIEWS, TableSpec, checkpoint_path, ensure_table, table_path
+
+log = get_logger("gold.live")
+
+LIVE_QUERY = "gold_live_15min"
+WINDOW = "15 minutes"
+UNKNOWN = "Unknown"
+KEY_COLUMNS = ("window_start", "window_end", "region", "l1", "l2", "channel")
+
+LIVE_15MIN = TableSpec(
+    name="gold.live_15min",
+    schema=StructType(
+        [
+            StructField("window_date", StringType(), False),  # yyyy-MM-dd (UTC) of window_start
+            StructField("window_start", TimestampType(), False),
+            StructField("window_end", TimestampType(), False),
+            StructField("region", StringType(), False),  # 'Unknown' when silver has none
+            StructField("l1", StringType(), False),
+            StructField("l2", StringType(), False),
+            StructField("channel", StringType(), False),
+            StructField("complaints", LongType(), False),  # non-duplicate complaints so far
+            StructField("updated_at", TimestampType(), False),
+        ]
+    ),
+    partition_by=("window_date",),
+    constraints={"positive_count": "complaints > 0"},
+    comment="Event-time 15-minute complaint counts per region x l1 x l2 x channel, duplicates "
+    "excluded; updated every micro-batch. Contract: docs/gold.md. Owner: gold.",
+)
+
+LATE_EVENTS = TableSpec(
+    name="ops.late_events",
+    schema=StructType(
+        [
+            StructField("window_start", TimestampType(), False),
+            StructField("window_end", TimestampType(), False),
+            StructField("region", StringType(), False),
+            StructField("l1", StringType(), False),
+            StructField("l2", StringType(), False),
+            StructField("channel", StringType(), False),
+            StructField("count", LongType(), False),
+            StructField("watermark", TimestampType(), False),  # the watermark they missed
+            StructField("query", StringType(), False),
+            StructField("batch_id", LongType(), False),
+            StructField("detected_at", TimestampType(), False),
+        ]
+    ),
+    comment="Complaints that arrived after their 15-minute window closed (beyond the watermark): "
+    "not in gold.live_15min, counted here. Owner: gold.",
+)
+
+GOLD_BATCHES = TableSpec(
+    name="ops.gold_batches",
+    schema=StructType(
+        [
+            StructField("query", StringType(), False),
+            StructField("batch_id", LongType(), False),
+            StructField("rows_in", LongType(), False),
+            StructField("counted", LongType(), False),  # non-duplicates merged into the live table
+            StructField("duplicates", LongType(), False),
+            StructField("late", LongType(), False),
+            StructField("max_event_ts", TimestampType()),  # null for an empty batch
+            StructField("watermark", TimestampType()),  # the watermark this batch was judged by
+            StructField("applied_at", TimestampType(), False),
+        ]
+    ),
+    constraints={"reconciles": "rows_in = counted + duplicates + late"},
+    comment="Per micro-batch ledger of the gold live stream; also the persisted watermark. Owner: gold.",
+)
+
+LAST_15MIN_VIEW = "gold.live_last_15min"
+# Windows overlapping the last 15 minutes: the current (open) window and the one before, so the
+# figure covers between 15 and 30 minutes; covers_from says exactly from when.
+VIEWS[LAST_15MIN_VIEW] = (
+    (LIVE_15MIN.name,),
+    """
+    SELECT region,
+           SUM(complaints) AS complaints,
+           MIN(window_start) AS covers_from,
+           current_timestamp() AS as_of
+    FROM gold.live_15min
+    WHERE window_date >= date_format(current_timestamp() - INTERVAL 1 DAY, 'yyyy-MM-dd')
+      AND window_end > current_timestamp() - INTERVAL 15 MINUTES
+      AND window_start <= current_timestamp()
+    GROUP BY region
+    """,
+)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'2 hours' / '30 minutes' / '1 day' -> timedelta (the watermark setting's format)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"invalid duration {text!r}: expected e.g. '2 hours' or '30 minutes'")
+    return timedelta(**{f"{match.group(2)}s": int(match.group(1))})
+
+
+def window_counts(df: DataFrame) -> DataFrame:
+    """Silver complaints -> 15-minute counts per region x l1 x l2 x channel, duplicates excluded.
+
+    Input: event_ts_utc, channel, region, l1, l2, is_duplicate (silver.complaints columns).
+    Output: window_date, window_start, window_end, region, l1, l2, channel, complaints (long);
+    null region/l1/l2 become 'Unknown'.
+    """
+    window = F.window("event_ts_utc", WINDOW)
+    return (
+        df.where(~F.col("is_duplicate"))
+        .groupBy(
+            window.alias("w"),
+            *[F.coalesce(F.col(c), F.lit(UNKNOWN)).alias(c) for c in ("region", "l1", "l2")],
+            "channel",
+        )
+        .agg(F.count(F.lit(1)).alias("complaints"))
+        .select(
+            F.date_format("w.start", "yyyy-MM-dd").alias("window_date"),
+            F.col("w.start").alias("window_start"),
+            F.col("w.end").alias("window_end"),
+            "region",
+            "l1",
+            "l2",
+            "channel",
+            "complaints",
+        )
+    )
+
+
+class WatermarkTracker:
+    """Max event time seen by earlier batches of one query, rebuilt from ops.gold_batches."""
+
+    def __init__(self, spark: SparkSession, cfg: Config, query: str, delay: timedelta) -> None:
+        self.spark, self.cfg, self.query, self.delay = spark, cfg, query, delay
+        self.max_event_ts: datetime | None = None
+        self._loaded_before: int | None = None
+
+    def watermark_for(self, batch_id: int) -> datetime | None:
+        """Watermark a batch is judged by: deterministic, so a replayed batch is judged alike."""
+        if self._loaded_before is None or batch_id < self._loaded_before:
+            ledger = self.spark.read.format("delta").load(table_path(self.cfg, GOLD_BATCHES.name))
+            row = ledger.where((F.col("query") == self.query) & (F.col("batch_id") < batch_id)).agg(
+                F.max("max_event_ts").alias("m")
+            )
+            self.max_event_ts = _from_micros(row.select(F.unix_micros("m")).first()[0])
+            self._loaded_before = batch_id
+        return None if self.max_event_ts is None else self.max_event_ts - self.delay
+
+    def advance(self, batch_max: datetime | None) -> None:
+        if batch_max is not None and (self.max_event_ts is None or batch_max > self.max_event_ts):
+            self.max_event_ts = batch_max
+
+
+def apply_batch(
+    spark: SparkSession, cfg: Config, tracker: WatermarkTracker, batch: DataFrame, batch_id: int
+) -> dict[str, int]:
+    """Apply one micro-batch of silver complaints: MERGE on-time counts, record late ones and the ledger.
+
+    Returns counts {rows_in, counted, duplicates, late}. Safe to call again with the same batch id.
+    """
+    watermark = tracker.watermark_for(batch_id)
+    rows = _aggregate(batch)
+    # Aware UTC datetimes throughout: createDataFrame converts them exactly, whatever the host zone.
+    now = datetime.now(UTC)
+    counted = [r for r in rows if r["key"] is not None]
+    on_time = [r for r in counted if watermark is None or r["window_end"] > watermark]
+    late = [r for r in counted if not (watermark is None or r["window_end"] > watermark)]
+    app_id = f"gold-{tracker.query}"
+    if on_time:
+        source = spark.createDataFrame(
+            [(*(r[c] for c in ("window_date", *KEY_COLUMNS)), r["complaints"], now) for r in on_time],
+            LIVE_15MIN.schema,
+        )
+        _merge_counts(spark, cfg, source, sorted({r["window_date"] for r in on_time}), app_id, batch_id)
+    if late:
+        late_df = spark.createDataFrame(
+            [(*(r[c] for c in KEY_COLUMNS), r["complaints"], watermark, tracker.query, batch_id, now) for r in late],
+            LATE_EVENTS.schema,
+        )
+        _append(late_df, table_path(cfg, LATE_EVENTS.name), app_id, batch_id)
+        log.warning(
+            "%s batch %d: %d complaint(s) beyond the watermark %s",
+            tracker.query,
+            batch_id,
+            sum(r["complaints"] for r in late),
+            watermark,
+        )
+    batch_max = max((r["max_event_ts"] for r in rows if r["max_event_ts"] is not None), default=None)
+    counts = {
+        "rows_in": sum(r["rows"] for r in rows),
+        "counted": sum(r["complaints"] for r in on_time),
+        "duplicates": sum(r["rows"] - r["complaints"] for r in rows),
+        "late": sum(r["complaints"] for r in late),
+    }
+    ledger = spark.createDataFrame(
+        [(tracker.query, batch_id, *counts.values(), batch_max, watermark, now)], GOLD_BATCHES.schema
+    )
+    _append(ledger, table_path(cfg, GOLD_BATCHES.name), app_id, batch_id)
+    tracker.advance(batch_max)
+    return counts
+
+
+def _aggregate(batch: DataFrame) -> list[Row]:
+    """One Spark job: per window key, all rows, non-duplicates and the max event time.
+
+    Duplicates-only keys come back with complaints = 0 and are not written; a row with key None
+    carries nothing but counts (an empty batch gives no rows at all).
+    """
+    window = F.window("event_ts_utc", WINDOW)
+    keyed = batch.select(
+        window.alias("w"),
+        *[F.coalesce(F.col(c), F.lit(UNKNOWN)).alias(c) for c in ("region", "l1", "l2")],
+        "channel",
+        "event_ts_utc",
+        F.col("is_duplicate"),
+    )
+    grouped = keyed.groupBy("w", "region", "l1", "l2", "channel").agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.when(~F.col("is_duplicate"), 1).otherwise(0)).cast("long").alias("complaints"),
+        # Epoch micros, not timestamps: collect() would render those in the Python process's zone.
+        F.unix_micros(F.max("event_ts_utc")).alias("max_event_us"),
+        F.unix_micros(F.col("w.start")).alias("start_us"),
+        F.unix_micros(F.col("w.end")).alias("end_us"),
+    )
+    out = []
+    for r in grouped.drop("w").collect():
+        d = r.asDict()
+        start = _from_micros(d.pop("start_us"))
+        d.update(
+            window_start=start,
+            window_end=_from_micros(d.pop("end_us")),
+            window_date=start.strftime("%Y-%m-%d"),
+            max_event_ts=_from_micros(d.pop("max_event_us")),
+        )
+        d["key"] = True if d["complaints"] > 0 else None
+        out.append(d)
+    return out
+
+
+def _from_micros(us: int | None) -> datetime | None:
+    return None if us is None else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+
+
+@contextmanager
+def _delta_txn(spark: SparkSession, app_id: str, version: int) -> Iterator[None]:
+    """Delta's idempotent-write session confs for one write; always unset afterwards, because a
+    conf left behind would make Delta skip the session's next, unrelated write to any table."""
+    spark.conf.set("spark.databricks.delta.write.txnAppId", app_id)
+    spark.conf.set("spark.databricks.delta.write.txnVersion", str(version))
+    try:
+        yield
+    finally:
+        spark.conf.unset("spark.databricks.delta.write.txnAppId")
+        spark.conf.unset("spark.databricks.delta.write.txnVersion")
+
+
+def _merge_counts(
+    spark: SparkSession, cfg: Config, source: DataFrame, dates: list[str], app_id: str, batch_id: int
+) -> None:
+    from delta.tables import DeltaTable
+
+    # Literal dates let Delta prune the target to the touched partitions.
+    on = " AND ".join(
+        [f"t.window_date IN ({', '.join(repr(d) for d in dates)})", "t.window_date = s.window_date"]
+        + [f"t.{c} = s.{c}" for c in KEY_COLUMNS]
+    )
+    target = DeltaTable.forPath(spark, table_path(cfg, LIVE_15MIN.name)).alias("t")
+    with _delta_txn(spark, app_id, batch_id):
+        (
+            target.merge(source.alias("s"), on)
+            .whenMatchedUpdate(set={"complaints": "t.complaints + s.complaints", "updated_at": "s.updated_at"})
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+
+def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
+    df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(path)
+
+
+def ensure_live_tables(spark: SparkSession, cfg: Config) -> None:
+    """Create gold.live_15min, ops.late_events and ops.gold_batches if missing (and the view)."""
+    for spec in (LIVE_15MIN, LATE_EVENTS, GOLD_BATCHES):
+        ensure_table(spark, cfg, spec)
+
+
+def start_live_windows(
+    spark: SparkSession,
+    cfg: Config,
+    trigger: str | None = None,
+    settings: GoldSettings | None = None,
+    query: str = LIVE_QUERY,
+) -> StreamingQuery:
+    """Stream silver.complaints (Delta source) into gold.live_15min; one foreachBatch per micro-batch."""
+    settings = settings or load_gold_settings()
+    ensure_table(spark, cfg, SILVER_COMPLAINTS)
+    ensure_live_tables(spark, cfg)
+    tracker = WatermarkTracker(spark, cfg, query, parse_duration(settings.live.watermark))
+    source = (
+        spark.readStream.format("delta")
+        .option("maxFilesPerTrigger", settings.live.max_files_per_trigger)
+        .load(table_path(cfg, SILVER_COMPLAINTS.name))
+        .select("event_ts_utc", "channel", "region", "l1", "l2", "is_duplicate")
+    )
+
+    def on_batch(batch: DataFrame, batch_id: int) -> None:
+        counts = apply_batch(spark, cfg, tracker, batch, batch_id)
+        if counts["rows_in"]:
+            log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in counts.items()))
+
+    writer = (
+        source.writeStream.queryName(query)
+        .foreachBatch(on_batch)
+        .option("checkpointLocation", checkpoint_path(cfg, query))
+    )
+    return with_trigger(writer, trigger or settings.live.trigger, settings.live.interval).start()
