@@ -11,6 +11,8 @@ from beejan_lakehouse.broker import start as start_broker
 from beejan_lakehouse.bronze.files import start_files_to_bronze
 from beejan_lakehouse.bronze.kafka_events import TABLE as KAFKA_EVENTS
 from beejan_lakehouse.bronze.kafka_events import start_kafka_to_bronze
+from beejan_lakehouse.classification.settings import load_settings, mlflow_settings
+from beejan_lakehouse.classification.training import ensure_champion as ensure_champion_model
 from beejan_lakehouse.config import Config, load_config
 from beejan_lakehouse.gold.alerts import evaluate_alerts
 from beejan_lakehouse.gold.daily import compute_daily_kpis
@@ -57,16 +59,8 @@ def to_bronze(spark, cfg: Config) -> dict:
 
 def ensure_champion(env: str) -> str:
     """The classifier champion silver will use; trains and registers the first one if none exists."""
-    from beejan_lakehouse.classification.registry import resolve_champion
-    from beejan_lakehouse.classification.settings import load_settings, mlflow_settings
-    from beejan_lakehouse.classification.training import train_and_register
-
     settings = load_settings()
-    ms = mlflow_settings(env, settings)
-    champion = resolve_champion(ms)
-    if champion is None:
-        train_and_register(ms, settings)
-        champion = resolve_champion(ms)
+    champion = ensure_champion_model(mlflow_settings(env, settings), settings)
     return f"{champion.name} v{champion.version}"
 
 

@@ -40,7 +40,11 @@ class TableSpec:
 # Views over registered tables: name -> (tables it needs, SELECT). Created per session.
 VIEWS: dict[str, tuple[tuple[str, ...], str]] = {}
 # Modules that declare tables and views (importing one fills VIEWS).
-TABLE_MODULES = ("beejan_lakehouse.bronze.kafka_events", "beejan_lakehouse.gold.live")
+TABLE_MODULES = (
+    "beejan_lakehouse.bronze.kafka_events",
+    "beejan_lakehouse.silver.schema",
+    "beejan_lakehouse.gold.live",
+)
 
 
 def table_path(cfg: Config, name: str) -> str:

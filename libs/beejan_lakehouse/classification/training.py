@@ -36,6 +36,7 @@ from beejan_lakehouse.classification.metrics import summary
 from beejan_lakehouse.classification.model import build_pipeline
 from beejan_lakehouse.classification.plots import write_confusion_png
 from beejan_lakehouse.classification.registry import (
+    ResolvedModel,
     build_classifier,
     configure_mlflow,
     load_pipeline,
@@ -219,3 +220,14 @@ def _log_model(pipeline, eval_frame: pd.DataFrame, model_name: str):
     finally:
         for module in (normalise_module, features_module):
             cloudpickle.unregister_pickle_by_value(module)
+
+
+def ensure_champion(ms: MlflowSettings, settings: ClassifierSettings) -> ResolvedModel:
+    """The current champion; trains, registers and promotes a first one when there is none."""
+    champion = resolve_champion(ms)
+    if champion is None:
+        train_and_register(ms, settings)
+        champion = resolve_champion(ms)
+    if champion is None:
+        raise LookupError(f"training did not produce a {ms.champion_alias!r} for {ms.model_name!r}")
+    return champion

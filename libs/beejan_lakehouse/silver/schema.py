@@ -24,7 +24,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from beejan_lakehouse.tables import TableSpec
+from beejan_lakehouse.tables import VIEWS, TableSpec
 
 SCHEMA_VERSION = 1
 CHANNELS = ("social", "sms", "webform", "call_center", "web_export")
@@ -159,4 +159,14 @@ SILVER_QUARANTINE = TableSpec(
     schema=QUARANTINE,
     comment="Records that failed silver expectations, with the raw payload, lineage and every "
     "reason. RESTRICTED (raw payload holds PII). Owner: silver.",
+)
+
+
+# What analysts and BI read: every silver column except the unmasked text. text_clean stays in
+# silver.complaints, which only the data-platform role may read (see README "PII and access").
+RESTRICTED_COLUMNS = ("text_clean",)
+VIEWS["silver.complaints_masked"] = (
+    (SILVER_COMPLAINTS.name,),
+    "SELECT " + ", ".join(f.name for f in COMPLAINTS if f.name not in RESTRICTED_COLUMNS)
+    + f" FROM {SILVER_COMPLAINTS.name}",
 )
