@@ -137,7 +137,7 @@ def quarantine_rows(df: DataFrame) -> DataFrame:
         "quarantine_id": F.sha2(coordinates, 256),
         "quarantined_at": F.current_timestamp(),
     }
-    return df.select(*[exprs.get(f.name, F.col(f.name)).alias(f.name) for f in QUARANTINE.fields])
+    return df.select(*[exprs.get(f.name, F.col(f.name)).cast(f.dataType).alias(f.name) for f in QUARANTINE.fields])
 
 
 def split_valid(

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType
 
 from beejan_lakehouse.silver.schema import PARSED
 
@@ -138,12 +137,4 @@ def to_parsed(df: DataFrame, channel: str, fields: Mapping[str, Column]) -> Data
     unknown = set(exprs) - set(PARSED.fieldNames())
     if unknown:
         raise ValueError(f"not PARSED columns: {sorted(unknown)}")
-    # Arrays are built with array_compact (non-null elements) and are not cast: Spark refuses
-    # to cast array<string> (nullable elements) to array<string> (non-null elements).
-    return df.select(
-        *[
-            (expr if isinstance(f.dataType, ArrayType) else expr.cast(f.dataType)).alias(f.name)
-            for f in PARSED.fields
-            for expr in [exprs.get(f.name, F.lit(None))]
-        ]
-    )
+    return df.select(*[exprs.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in PARSED.fields])
