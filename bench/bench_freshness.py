@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_broker, create_topic, machine  # noqa: E402
+from common import bench_broker, create_topic, machine
 
-from beejan_lakehouse.config import load_config  # noqa: E402
-from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator  # noqa: E402
-from beejan_lakehouse.simulator.noise import NoiseKnobs  # noqa: E402
-from beejan_lakehouse.simulator.producers import ChannelProducer  # noqa: E402
-from beejan_lakehouse.simulator.profiles import live_slots  # noqa: E402
-from beejan_lakehouse.simulator.world import build_world  # noqa: E402
+from beejan_lakehouse.config import load_config
+from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
+from beejan_lakehouse.simulator.noise import NoiseKnobs
+from beejan_lakehouse.simulator.producers import ChannelProducer
+from beejan_lakehouse.simulator.profiles import live_slots
+from beejan_lakehouse.simulator.world import build_world
 
 
 def clean_events(channel: str, n: int, seed: int):
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             query.stop()
         spark.stop()
     latencies.sort()
-    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
     print(
