@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if (args.start is None) != (args.end is None) or (args.start and args.date):
         parser.error("use --date, or --start together with --end")
     settings = load_gold_settings()
-    with job_run("daily_kpis", args.env) as (cfg, summary):
+    with job_run("daily_kpis", args) as (cfg, summary):
         spark = build_spark(cfg, app_name="beejan-daily-kpis")
         if args.start:
             summary["rows"] = backfill(spark, cfg, args.start, args.end, settings)

@@ -13,7 +13,7 @@ from beejan_lakehouse.bronze.kafka_events import TABLE as KAFKA_EVENTS
 from beejan_lakehouse.bronze.kafka_events import start_kafka_to_bronze
 from beejan_lakehouse.classification.settings import load_settings, mlflow_settings
 from beejan_lakehouse.classification.training import ensure_champion as ensure_champion_model
-from beejan_lakehouse.config import Config, load_config
+from beejan_lakehouse.config import Config
 from beejan_lakehouse.gold.alerts import evaluate_alerts
 from beejan_lakehouse.gold.daily import compute_daily_kpis
 from beejan_lakehouse.gold.live import start_live_windows
@@ -138,11 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--complaints", type=int, default=1000, help="complaints to simulate (default 1000)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    cfg = load_config(args.env)
-    if args.env != "prod":
-        start_broker(spec_from_config(args.env))  # idempotent: reuses a running broker
-        ensure_topics(cfg)
-    with job_run("demo", args.env) as (cfg, summary):
+    with job_run("demo", args) as (cfg, summary):
+        if args.env != "prod":
+            start_broker(spec_from_config(args.env))  # idempotent: reuses a running broker
+            ensure_topics(cfg)
         summary["simulated"] = simulate(cfg, args.complaints, args.seed)["delivered"]
         spark = build_spark(cfg, app_name="beejan-demo")
         summary["files"] = to_bronze(spark, cfg)

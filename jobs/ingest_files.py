@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", choices=[*FILE_SOURCES, "all"], default="all")
     args = parser.parse_args(argv)
     sources = list(FILE_SOURCES) if args.source == "all" else [args.source]
-    with job_run("ingest_files", args.env) as (cfg, summary):
+    with job_run("ingest_files", args) as (cfg, summary):
         spark = build_spark(cfg)
         for source in sources:
             totals: dict[str, int] = {}

@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding the reference CSVs (default: conf/reference)",
     )
     args = parser.parse_args(argv)
-    with job_run("load_reference", args.env) as (cfg, summary):
+    with job_run("load_reference", args) as (cfg, summary):
         spark = build_spark(cfg)
         summary.update(load_reference_dims(spark, cfg, args.ref_dir))
     return 0

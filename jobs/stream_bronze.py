@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, help="stop a processingTime run after N seconds")
     args = parser.parse_args(argv)
-    with job_run("stream_bronze", args.env) as (cfg, summary):
+    with job_run("stream_bronze", args) as (cfg, summary):
         spark = build_spark(cfg)
         before = spark.table(TABLE).count() if spark.catalog.tableExists(TABLE) else 0
         query = start_kafka_to_bronze(spark, cfg, trigger=args.trigger)

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-alerts", action="store_true", help="live windows only")
     args = parser.parse_args(argv)
     settings = load_gold_settings()
-    with job_run("stream_gold", args.env) as (cfg, summary):
+    with job_run("stream_gold", args) as (cfg, summary):
         spark = build_spark(cfg, app_name="beejan-stream-gold")
         query = start_live_windows(spark, cfg, args.trigger, settings)
         if args.trigger == "availableNow":

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, help="stop a processingTime run after N seconds")
     args = parser.parse_args(argv)
-    with job_run("stream_silver", args.env) as (cfg, summary):
+    with job_run("stream_silver", args) as (cfg, summary):
         spark = build_spark(cfg)
         ctx = silver_context(spark, cfg)
         summary["classifier"] = "champion" if ctx.classify else "none (columns null)"
