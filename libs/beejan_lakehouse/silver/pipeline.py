@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
+from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.quality.expectations import evaluate, quarantine_rows
@@ -32,6 +33,7 @@ from beejan_lakehouse.silver.enrich import enrich
 from beejan_lakehouse.silver.pii import mask_pii
 from beejan_lakehouse.silver.schema import COMPLAINTS, SCHEMA_VERSION, SILVER_COMPLAINTS, SILVER_QUARANTINE
 from beejan_lakehouse.sources.call_center import parse_call_center
+from beejan_lakehouse.sources.drift import detect_drift
 from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
@@ -221,6 +223,9 @@ def process_batch(
     if result["rows_in"] != sum(counts.values()):
         raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result}")
     app_id = f"silver-{query}"
+    # Drift in streamed JSON payloads (file headers are recorded by bronze, per file).
+    drift = detect_drift(standardised.where(F.col("bronze_file").isNull()))
+    _append(drift.select(*SCHEMA_DRIFT.schema.fieldNames()), table_path(cfg, SCHEMA_DRIFT.name), app_id, batch_id)
     inserted = disposed.where("disposition = 'inserted'").transform(to_complaints(ctx))
     _append(inserted, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
     quarantined = quarantine_rows(disposed.where("disposition = 'quarantined'"))

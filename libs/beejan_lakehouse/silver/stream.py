@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
+from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
 from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.logs import get_logger
@@ -57,7 +58,7 @@ def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
 
     if not all(DeltaTable.isDeltaTable(spark, table_path(cfg, s.name)) for s in DIM_SPECS.values()):
         load_reference_dims(spark, cfg, cfg["silver"]["reference_dir"])
-    for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES):
+    for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES, SCHEMA_DRIFT):
         ensure_table(spark, cfg, spec)
     dims = read_reference_dims(spark, cfg)
     settings = DedupSettings(**cfg["silver"]["dedup"])
