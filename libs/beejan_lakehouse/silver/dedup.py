@@ -128,16 +128,24 @@ class NearDuplicateFinder:
                 | (F.col("c_ts") < F.col("event_ts_utc"))
                 | ((F.col("c_ts") == F.col("event_ts_utc")) & (F.col("c_id") < F.col("complaint_id")))
             )
-            pairs = (
-                signed.select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig")
-                .join(
-                    pool,
-                    (F.col("author_key") == F.col("c_author"))
-                    & (F.col("complaint_id") != F.col("c_id"))
-                    & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= s.window_hours * 3600),
-                )
-                .where(earlier)
+            # Equi-join on (author, time bucket) so an author's whole history is never paired
+            # with itself: each candidate is offered to its own bucket and both neighbours, which
+            # covers every pair within the window; then the exact window applies.
+            bucket_s = s.window_hours * 3600
+            left = signed.select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig").withColumn(
+                "_bucket", F.floor(F.unix_timestamp("event_ts_utc") / bucket_s)
             )
+            offsets = F.array(F.lit(-1), F.lit(0), F.lit(1))
+            right = pool.withColumn(
+                "c_bucket", F.explode(F.transform(offsets, lambda d: F.floor(F.unix_timestamp("c_ts") / bucket_s) + d))
+            )
+            pairs = left.join(
+                right,
+                (F.col("author_key") == F.col("c_author"))
+                & (F.col("_bucket") == F.col("c_bucket"))
+                & (F.col("complaint_id") != F.col("c_id"))
+                & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= bucket_s),
+            ).where(earlier)
             agreement = F.aggregate(
                 F.arrays_zip(F.col("_sig").alias("a"), F.col("c_sig").alias("b")),
                 F.lit(0),

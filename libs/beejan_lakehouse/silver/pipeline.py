@@ -209,7 +209,9 @@ def process_batch(
     # Materialise each stage once: later steps read it several times (counts, history bounds,
     # writes), and a truncated lineage keeps the plans small enough to analyse quickly.
     standardised = parsed.transform(standardise(ctx)).localCheckpoint(eager=True)
+    stages = {"standardise_s": time.monotonic() - started}
     disposed = dispose(spark, cfg, ctx, standardised).localCheckpoint(eager=True)
+    stages["dedup_s"] = time.monotonic() - started - stages["standardise_s"]
     tally = {
         (r["disposition"], r["is_duplicate"]): r["n"]
         for r in disposed.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
@@ -238,7 +240,14 @@ def process_batch(
         F.lit(f"{time.monotonic() - started:.2f}").alias("duration_s"),
     ).select(*[f.name for f in SILVER_BATCHES.schema])
     _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
-    log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in result.items()))
+    stages["write_s"] = time.monotonic() - started - stages["standardise_s"] - stages["dedup_s"]
+    log.info(
+        "%s batch %d: %s %s",
+        query,
+        batch_id,
+        " ".join(f"{k}={v}" for k, v in result.items()),
+        " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
+    )
     return result
 
 

@@ -248,7 +248,7 @@ class TextComposer:
         note = self.fill(r.choice(AGENT_NOTES[l2]), city, area)
         # Label-neutral call-handling boilerplate agents add around the substance.
         if r.random() < 0.45:
-            note = r.choice(_NOTE_PREFIX) + note
+            note = self.fill(r.choice(_NOTE_PREFIX), city, area) + note
         if r.random() < 0.45:
             note = note.rstrip(".") + self.fill(r.choice(_NOTE_SUFFIX), city, area)
         if r.random() < 0.2:
