@@ -80,6 +80,8 @@ def _delta_tables_under(root: str, schema: str) -> list[str]:
 def register_tables(spark: SparkSession, cfg: Config) -> list[str]:
     """Create the schemas and register every Delta table found under the storage root."""
     root = cfg["storage"]["root"]
+    if _is_local(root):
+        Path(root.removeprefix("file:")).mkdir(parents=True, exist_ok=True)
     registered: list[str] = []
     for schema in cfg["catalog"]["schemas"]:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema} LOCATION '{root}/{schema}'")

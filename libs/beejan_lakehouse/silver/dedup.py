@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyspark.ml.feature import HashingTF, MinHashLSH, MinHashLSHModel
+from pyspark.ml.feature import HashingTF, MinHashLSH, MinHashLSHModel, NGram
 from pyspark.ml.functions import vector_to_array
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -66,13 +66,13 @@ def _normalised_text(col: str) -> Column:
     return F.trim(F.regexp_replace(F.lower(F.col(col)), r"[^\p{L}\p{N}<>]+", " "))
 
 
-def _shingles(text: Column) -> Column:
-    padded = F.concat(F.lit("  "), text, F.lit("  "))
-    return F.array_distinct(
-        F.transform(
-            F.sequence(F.lit(1), F.greatest(F.length(padded) - 2, F.lit(1))), lambda i: F.substring(padded, i, 3)
-        )
-    )
+def _characters(text: Column) -> Column:
+    """The characters of `text` (padded so short words still shingle) as an array.
+
+    Shingles are then built from array elements: `substring(text, i, 3)` would rescan the
+    UTF-8 string from its start for every i, quadratic in the text length.
+    """
+    return F.split(F.concat(F.lit("  "), text, F.lit("  ")), "")
 
 
 class NearDuplicateFinder:
@@ -80,6 +80,7 @@ class NearDuplicateFinder:
 
     def __init__(self, spark: SparkSession, settings: DedupSettings) -> None:
         self.settings = settings
+        self._ngrams = NGram(n=3, inputCol="_chars", outputCol="_shingles")
         self._tf = HashingTF(inputCol="_shingles", outputCol="_features", numFeatures=1 << 20, binary=True)
         # MinHashLSH.fit only draws the hash coefficients from the seed: fit once on a stub.
         stub = self._tf.transform(spark.createDataFrame([(["abc"],)], "_shingles array<string>"))
@@ -90,10 +91,10 @@ class NearDuplicateFinder:
         """Adds `_norm` (normalised text) and `_sig` (array<double> MinHash signature)."""
         with_norm = df.withColumn("_norm", _normalised_text("text_masked"))
         # Texts too short to shingle get no signature and are never near-matched.
-        shingled = with_norm.withColumn("_shingles", _shingles(F.col("_norm")))
+        shingled = self._ngrams.transform(with_norm.withColumn("_chars", _characters(F.col("_norm"))))
         hashed = self._model.transform(self._tf.transform(shingled))
         return hashed.withColumn("_sig", F.transform("_mh", lambda v: vector_to_array(v)[0])).drop(
-            "_shingles", "_features", "_mh"
+            "_chars", "_shingles", "_features", "_mh"
         )
 
     def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
@@ -118,7 +119,8 @@ class NearDuplicateFinder:
             )
 
         def apply(batch: DataFrame) -> DataFrame:
-            signed = self.signatures(batch)
+            # Materialised once: both sides of the pairing read the signatures.
+            signed = self.signatures(batch).localCheckpoint(eager=True)
             history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
             pool = candidates(history_signed, F.col("dup_cluster_id"), True).unionByName(
                 candidates(signed, F.lit(None).cast("string"), False)
