@@ -41,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     # Call-centre calls are about a quarter of all complaints: simulate a big enough day.
     events = [e for e in sim.generate(day_slots(DAY, total=args.rows * 4, seed=3)) if e.channel == "call_center"]
     events = events[: args.rows]
-    files = write_call_center_drops(events, root / "landing", seed=3, knobs=knobs)
 
     from beejan_lakehouse.classification.settings import load_settings, mlflow_settings
     from beejan_lakehouse.classification.training import ensure_champion
@@ -59,18 +58,26 @@ def main(argv: list[str] | None = None) -> int:
     cmd = [str(REPO_ROOT / "spark-submit.sh"), "daily_batch", "--env", "test", "--date", DAY.isoformat()]
     for key, value in sets.items():
         cmd += ["--set", f"{key}={value}"]
+    # Steady state, as in production: the lakehouse tables and reference dimensions exist
+    # already (an untimed first run on an empty landing folder creates them).
+    (root / "landing" / "call_center").mkdir(parents=True)
+    warm = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if warm.returncode != 0:
+        print(warm.stderr[-4000:])
+        return 1
+    files = write_call_center_drops(events, root / "landing", seed=3, knobs=knobs)
     started = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if result.returncode != 0:
         print(result.stderr[-4000:])
         return 1
-    summary = [line for line in result.stderr.splitlines() if "end job=daily_batch" in line]
+    summary = [line for line in result.stderr.splitlines() if "end job=daily_batch" in line or "silver_call" in line]
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
     print(f"call-centre day: {len(events)} rows in {len(files)} hourly files")
     print(f"daily_batch (JVM start + files -> bronze -> silver + daily KPIs): {wall:.1f} s wall")
-    print(summary[-1] if summary else "(no summary line)")
+    print("\n".join(summary) if summary else "(no summary line)")
     return 0
 
 

@@ -59,7 +59,9 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(spark, kaf
     deadline = time.monotonic() + 240
     while rows(spark, kafka_cfg) < 400:  # at least one micro-batch committed ...
         assert first.poll() is None, (tmp_path / "first.log").read_text()[-3000:]
-        assert time.monotonic() < deadline, "the stream committed nothing in 240 s"
+        assert time.monotonic() < deadline, (
+            "the stream committed nothing in 240 s:\n" + (tmp_path / "first.log").read_text()[-3000:]
+        )
         time.sleep(0.5)
     os.killpg(first.pid, signal.SIGKILL)  # ... then die without any chance to clean up
     first.wait(timeout=60)
