@@ -124,6 +124,22 @@ def create_views(spark: SparkSession) -> list[str]:
     return created
 
 
+def delta_table_exists(spark: SparkSession, path: str) -> bool:
+    """True when `path` holds a Delta table with at least one commit, as of now.
+
+    Not `DeltaTable.isDeltaTable`: it answers from the JVM's cached DeltaLog, so once it has
+    seen a `_delta_log` folder without a commit (another process creating the table at that
+    moment) it keeps answering False for that path. Resolving a read refreshes the log.
+    """
+    from pyspark.errors import AnalysisException
+
+    try:
+        spark.read.format("delta").load(path).schema  # noqa: B018 - resolving is the check
+    except AnalysisException:
+        return False
+    return True
+
+
 def ensure_table(spark: SparkSession, cfg: Config, spec: TableSpec) -> str:
     """Create the Delta table of `spec` at its path if missing, with constraints; returns the path.
 
@@ -132,7 +148,7 @@ def ensure_table(spark: SparkSession, cfg: Config, spec: TableSpec) -> str:
     from delta.tables import DeltaTable
 
     path = table_path(cfg, spec.name)
-    if not DeltaTable.isDeltaTable(spark, path):
+    if not delta_table_exists(spark, path):
         builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(spec.schema)
         if spec.partition_by:
             builder = builder.partitionedBy(*spec.partition_by)

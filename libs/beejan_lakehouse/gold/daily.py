@@ -29,7 +29,7 @@ from beejan_lakehouse.gold.settings import DailySettings, GoldSettings, load_gol
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
-from beejan_lakehouse.tables import TableSpec, ensure_table, table_path
+from beejan_lakehouse.tables import TableSpec, delta_table_exists, ensure_table, table_path
 
 log = get_logger("gold.daily")
 
@@ -208,10 +208,8 @@ def _day_stats(spark: SparkSession, cfg: Config, bounds: DayBounds, settings: Da
 
 def _batch_counts(spark: SparkSession, cfg: Config, bounds: DayBounds) -> tuple[float, float, float]:
     """(rows_in, quarantined, duplicates of every kind) of silver batches started in the day."""
-    from delta.tables import DeltaTable
-
     path = table_path(cfg, SILVER_BATCHES.name)
-    if not DeltaTable.isDeltaTable(spark, path):
+    if not delta_table_exists(spark, path):
         return 0.0, 0.0, 0.0
     row = (
         spark.read.format("delta")

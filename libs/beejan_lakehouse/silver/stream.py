@@ -24,7 +24,7 @@ from beejan_lakehouse.silver.pipeline import (
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS, SILVER_QUARANTINE
 from beejan_lakehouse.sources.file_formats import FILE_SOURCES
 from beejan_lakehouse.streaming import with_trigger
-from beejan_lakehouse.tables import checkpoint_path, ensure_table, table_path
+from beejan_lakehouse.tables import checkpoint_path, delta_table_exists, ensure_table, table_path
 
 log = get_logger("silver.stream")
 
@@ -54,9 +54,7 @@ def champion_classifier(cfg: Config) -> Callable[[DataFrame], DataFrame] | None:
 
 def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
     """Reference dims (loaded from conf/reference on first use), key, dedup and classifier."""
-    from delta.tables import DeltaTable
-
-    if not all(DeltaTable.isDeltaTable(spark, table_path(cfg, s.name)) for s in DIM_SPECS.values()):
+    if not all(delta_table_exists(spark, table_path(cfg, s.name)) for s in DIM_SPECS.values()):
         load_reference_dims(spark, cfg, cfg["silver"]["reference_dir"])
     for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES, SCHEMA_DRIFT):
         ensure_table(spark, cfg, spec)
