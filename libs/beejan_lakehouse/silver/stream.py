@@ -58,7 +58,7 @@ def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
         load_reference_dims(spark, cfg, cfg["silver"]["reference_dir"])
     for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES, SCHEMA_DRIFT):
         ensure_table(spark, cfg, spec)
-    dims = read_reference_dims(spark, cfg)
+    dims = read_reference_dims(spark, cfg).cached()
     settings = DedupSettings(**cfg["silver"]["dedup"])
     return SilverContext(
         dims=dims,
