@@ -57,7 +57,9 @@ def silver_run(spark, tmp_path_factory, kafka_bootstrap):
             "silver.classify": False,
         },
     )
-    sim = Simulator(build_world(), seed=11, knobs=NoiseKnobs(cc_unreadable_file_rate=0.0))
+    # Schema v2 from midday: streamed JSON drifts (a new field, a rename, a type change).
+    knobs = NoiseKnobs(cc_unreadable_file_rate=0.0, drift_at_utc=datetime(2026, 11, 20, 12, tzinfo=UTC))
+    sim = Simulator(build_world(), seed=11, knobs=knobs)
     events = [e for e in sim.generate(day_slots(DAY, total=1500, seed=11))]
     with ChannelProducer(kafka_bootstrap, {c: topics[c] for c in STREAM_CHANNELS}) as producer:
         for e in events:
@@ -176,3 +178,16 @@ def test_near_duplicate_precision_and_recall(silver_run):
     print(f"near-duplicates: pairs={len(truth)} flagged={len(flagged)} precision={precision:.3f} recall={recall:.3f}")
     assert precision >= MIN_NEAR_DUP_PRECISION
     assert recall >= MIN_NEAR_DUP_RECALL
+
+
+def test_streamed_json_drift_is_recorded_exactly_as_injected(silver_run):
+    drift = silver_run["read"]("ops.schema_drift").where("location NOT LIKE '%landing%'")
+    seen = {(r["source"], r["kind"], r["expected"], r["observed"]) for r in drift.collect()}
+    social_fields = (
+        "event_type,post_id,created_at,user,text,entities,in_reply_to_post_id,retweet_of_post_id,place,geo,source"
+    )
+    assert seen == {
+        ("sms", "renamed_field", "text", "body"),
+        ("social", "added_field", social_fields, "lang"),
+        ("webform", "type_changed", "ts:number", "ts:string"),
+    }
