@@ -61,6 +61,9 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
         # Delta rebuilds table snapshots with 50 tasks by default: pure overhead on 2 cores.
         "spark.databricks.delta.snapshotPartitions": str(spark["shuffle_partitions"]),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
+        # Generated code is cached per plan shape; a silver micro-batch alone compiles more
+        # classes than the default 100 entries, so every batch recompiled them (janino + JIT).
+        "spark.sql.codegen.cache.maxEntries": "2000",
         "spark.databricks.delta.autoCompact.enabled": "false",
     }
     jars = spark_jars(cfg)
