@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if result.returncode != 0:
         print(result.stderr[-4000:])
         return 1
-    summary = [line for line in result.stderr.splitlines() if "end job=daily_batch" in line or "silver_call" in line]
+    # The job logs to stdout or stderr depending on the logging config: look in both.
+    output = (result.stdout + "\n" + result.stderr).splitlines()
+    summary = [line for line in output if "end job=daily_batch" in line]
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
     print(f"call-centre day: {len(events)} rows in {len(files)} hourly files")
