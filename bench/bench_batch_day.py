@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO_ROOT, machine
+from common import REPO_ROOT, machine, run_job
 
 from beejan_lakehouse.config import load_config
 from beejan_lakehouse.simulator.drops import write_call_center_drops
@@ -61,25 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     # Steady state, as in production: the lakehouse tables and reference dimensions exist
     # already (an untimed first run on an empty landing folder creates them).
     (root / "landing" / "call_center").mkdir(parents=True)
-    warm = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if warm.returncode != 0:
-        print(warm.stderr[-4000:])
-        return 1
+    run_job(cmd)
     files = write_call_center_drops(events, root / "landing", seed=3, knobs=knobs)
-    started = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        print(result.stderr[-4000:])
-        return 1
-    # The job logs to stdout or stderr depending on the logging config: look in both.
-    output = (result.stdout + "\n" + result.stderr).splitlines()
-    summary = [line for line in output if "end job=daily_batch" in line]
+    wall, summary = run_job(cmd)
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
     print(f"call-centre day: {len(events)} rows in {len(files)} hourly files")
     print(f"daily_batch (JVM start + files -> bronze -> silver + daily KPIs): {wall:.1f} s wall")
-    print("\n".join(summary) if summary else "(no summary line)")
+    print(summary)
     return 0
 
 

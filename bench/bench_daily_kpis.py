@@ -4,24 +4,21 @@ of history behind it (the trailing 7- and 28-day averages read them), wall time 
     .venv/bin/python bench/bench_daily_kpis.py [--per-day 40000] [--history-days 28] [--runs 2]
 
 silver.complaints is filled (untimed) with `gold.synthetic.synthetic_day` rows in a temporary
-lakehouse; then the job runs `--runs` times (the second run also shows that re-running a day
-replaces its partition: the KPI row count must not change).
+lakehouse; then the job runs `--runs` times; each run prints its KPI row count (a re-run replaces the
+day's partition, so the count stays the same).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO_ROOT, machine
+from common import REPO_ROOT, machine, run_job
 
 from beejan_lakehouse.config import load_config
 from beejan_lakehouse.gold.synthetic import synthetic_day
@@ -60,14 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"silver.complaints: {rows} rows ({args.history_days} history days + {DAY}, {args.per_day}/day)")
     for run in range(1, args.runs + 1):
-        started = time.perf_counter()
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - started
-        if result.returncode != 0:
-            print(result.stderr[-4000:])
-            return 1
-        end = re.search(r"end job=daily_kpis .*", result.stdout + "\n" + result.stderr)
-        print(f"run {run}: {wall:.1f} s wall incl. JVM start | {end.group(0) if end else '(no summary line)'}")
+        wall, summary = run_job(cmd)
+        print(f"run {run}: {wall:.1f} s wall incl. JVM start | {summary}")
     return 0
 
 

@@ -29,6 +29,21 @@ def machine() -> str:
     return f"{platform.node()} {platform.machine()} {os.cpu_count()} cores {mem_gb:.0f} GiB, {platform.platform()}"
 
 
+def run_job(cmd: list[str]) -> tuple[float, str]:
+    """Run a `spark-submit.sh` job command: (wall seconds incl. JVM start, its `end job=` log line).
+
+    A failed job ends the benchmark with the tail of its stderr.
+    """
+    started = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(result.stderr[-4000:])
+    # The job logs to stdout or stderr depending on the logging config: look in both.
+    ends = [line for line in (result.stdout + "\n" + result.stderr).splitlines() if " end job=" in line]
+    return wall, ends[-1] if ends else "(no summary line)"
+
+
 @contextmanager
 def bench_broker() -> Iterator[str]:
     """A fresh broker on free ports in a temp home (the project's own command), stopped after."""
