@@ -18,7 +18,7 @@ HISTORY = "complaint_id string, author_key string, event_ts_utc timestamp, text_
 
 @pytest.fixture(scope="module")
 def finder(spark) -> NearDuplicateFinder:
-    return NearDuplicateFinder(spark, DedupSettings(window_hours=24, threshold=0.6, num_hashes=24))
+    return NearDuplicateFinder(DedupSettings(window_hours=24, threshold=0.6, num_hashes=24))
 
 
 def flags(df):

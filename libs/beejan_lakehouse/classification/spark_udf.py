@@ -7,7 +7,7 @@ worker process (module-level cache), so a newly promoted champion is picked up o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame
@@ -66,8 +66,11 @@ def _classification_udf(
     confidence_threshold: float,
     rule_confidence: float,
 ) -> Callable[[Column], Column]:
+    # A scalar (not iterator) pandas UDF: Spark evaluates scalar pandas UDFs of one projection
+    # in a single Arrow round trip, iterator UDFs each in their own. The model is still loaded
+    # once per Python worker (cached_pipeline).
     @pandas_udf(_RESULT_SCHEMA)  # type: ignore[call-overload]
-    def classify_batches(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
+    def classify_batches(texts: pd.Series) -> pd.DataFrame:
         classifier = ComplaintClassifier(
             pipeline=cached_pipeline(model_uri),
             rules=rules,
@@ -75,8 +78,7 @@ def _classification_udf(
             confidence_threshold=confidence_threshold,
             rule_confidence=rule_confidence,
         )
-        for texts in batches:
-            yield classifier.classify(texts.tolist())
+        return classifier.classify(texts.tolist())
 
     return classify_batches
 
@@ -90,9 +92,10 @@ def classify(
     """Return a transform adding the classification columns to a DataFrame.
 
     Input: any DataFrame with string column `text_col` (null allowed: classified from "",
-    low confidence, so needs_review). Output: the input columns followed by l1, l2,
-    confidence (double), classified_by ("rule" | "model" | "both"), model_name,
-    model_version, needs_review (boolean). Row count and order are unchanged.
+    low confidence, so needs_review). Output: the input columns (then any `with_columns` given
+    to the transform) followed by l1, l2, confidence (double), classified_by ("rule" | "model"
+    | "both"), model_name, model_version, needs_review (boolean). Row count and order are
+    unchanged.
     """
     settings = settings or load_settings()
     taxonomy = load_taxonomy(settings.taxonomy_path)
@@ -100,10 +103,15 @@ def classify(
     rules = RuleSet.from_yaml(settings.rules_path, taxonomy) if use_rules else None
     udf = _classification_udf(model.uri, rules, taxonomy, settings.confidence_threshold, settings.rule_confidence)
 
-    def apply(df: DataFrame) -> DataFrame:
-        result = udf(F.col(text_col))
-        return df.select(
-            "*",
+    def apply(df: DataFrame, with_columns: Mapping[str, Column] | None = None) -> DataFrame:
+        # `with_columns` (e.g. another pandas UDF over the same rows) are computed in the same
+        # projection, so Spark runs every Python UDF of the row in one Arrow round trip.
+        extra = dict(with_columns or {})
+        staged = df.select("*", udf(F.col(text_col)).alias("_classification"), *[c.alias(n) for n, c in extra.items()])
+        result = F.col("_classification")
+        return staged.select(
+            *[F.col(c) for c in df.columns],
+            *[F.col(n) for n in extra],
             result["l1"].alias("l1"),
             result["l2"].alias("l2"),
             result["confidence"].alias("confidence"),

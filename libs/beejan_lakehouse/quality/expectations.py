@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.arrays import compact, present, without
 from beejan_lakehouse.silver.schema import CHANNELS, QUARANTINE
 
 MAX_TEXT_CHARS = 5_000
@@ -109,14 +110,12 @@ def evaluate(rules: Sequence[Rule] = RULES, flags: Sequence[Flag] = FLAGS) -> Ca
     """
 
     def apply(df: DataFrame) -> DataFrame:
-        reasons = F.array_distinct(F.array_compact(F.array(*[_failure(r) for r in rules])))
-        fired = F.array_compact(
-            F.array(*[F.when(F.coalesce(F.expr(f.when), F.lit(False)), F.lit(f.flag)) for f in flags])
-        )
-        notes = F.filter(F.col("parse_errors"), lambda e: ~e.isin(*FATAL_PARSE_ERRORS))
+        reasons = present(*[_failure(r) for r in rules])
+        fired = present(*[F.when(F.coalesce(F.expr(f.when), F.lit(False)), F.lit(f.flag)) for f in flags])
+        notes = without(F.col("parse_errors"), FATAL_PARSE_ERRORS)
         clean_flags = F.col("clean_flags") if "clean_flags" in df.columns else F.array().cast("array<string>")
-        quality = F.array_distinct(F.concat(fired, clean_flags, notes))
-        return df.withColumn("reasons", reasons).withColumn("quality_flags", F.array_compact(quality))
+        quality = compact(F.concat(fired, clean_flags, notes))
+        return df.withColumn("reasons", reasons).withColumn("quality_flags", quality)
 
     return apply
 

@@ -1,23 +1,38 @@
 """Text cleaning for silver: encoding repair (ftfy), Unicode NFC, whitespace; a language hint.
 
-Throughput: only rows that can need Python are sent to it. A row whose text has no character
-in U+00C2..U+00F4 (every UTF-8 lead byte read as cp1252/latin-1 lands there, so all mojibake
-does) and no combining mark (the only thing NFC changes in practice) is already clean; for
-those the UDF receives null, so Arrow ships almost nothing and ftfy never runs.
+Throughput: only texts that can need Python are sent to it, each distinct one once, on a side
+frame whose results are broadcast back (`lookup.py`). A text with no character in
+U+00C2..U+00F4 (every UTF-8 lead byte read as cp1252/latin-1 lands there, so all mojibake does)
+and no combining mark (the only thing NFC changes in practice) is already clean.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import StringType
 
+from beejan_lakehouse.arrays import count_matches, present
+from beejan_lakehouse.lookup import lookup_table, with_lookup
+
 MOJIBAKE_FIXED = "mojibake_fixed"
-# Characters mojibake is made of (UTF-8 lead bytes C2..F4 decoded as cp1252/latin-1).
-_MOJIBAKE_HINT = r"[\x{00C2}-\x{00F4}]"
-_NEEDS_PYTHON = _MOJIBAKE_HINT + r"|\p{M}"
+# What UTF-8 read as cp1252/latin-1 always contains: a lead byte C2..F4 followed by a
+# continuation byte 80..BF, both as the characters those codecs decode them to (cp1252 maps
+# 80..9F to the letters and punctuation below, latin-1 keeps them as C1 controls).
+_CONTINUATION = (
+    r"\x{0080}-\x{00BF}\x{20AC}\x{201A}\x{0192}\x{201E}\x{2026}\x{2020}\x{2021}\x{02C6}\x{2030}"
+    r"\x{0160}\x{2039}\x{0152}\x{017D}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{2013}\x{2014}"
+    r"\x{02DC}\x{2122}\x{0161}\x{203A}\x{0153}\x{017E}\x{0178}"
+)
+_MOJIBAKE_HINT = r"[\x{00C2}-\x{00F4}][" + _CONTINUATION + "]"
+# ftfy also applies NFC, which changes texts with a combining diacritic (Yoruba tone marks typed
+# as separate characters). Not every mark: emoji variation selectors (U+FE0F) are marks too.
+_COMBINING = r"[\x{0300}-\x{036F}\x{1AB0}-\x{1AFF}\x{1DC0}-\x{1DFF}\x{20D0}-\x{20FF}\x{FE20}-\x{FE2F}]"
+_NEEDS_PYTHON = _MOJIBAKE_HINT + "|" + _COMBINING
 # Unicode whitespace, not just ASCII (\s in Java regex is ASCII-only): NBSP, thin spaces, ...
 _WHITESPACE = r"[\s\p{Z}\x{FEFF}]+"
 
@@ -56,37 +71,50 @@ def clean_text(df: DataFrame) -> DataFrame:
     when the repair changed a text that looked like mojibake), consumed by the expectations.
     """
     raw = F.col("text_raw")
-    needs_python = raw.rlike(_NEEDS_PYTHON)
-    repaired = F.coalesce(_fix_text_udf(F.when(needs_python, raw)), raw)
+    fixes = lookup_table(df.where(raw.rlike(_NEEDS_PYTHON)), [raw], _fix_text_udf, "_fixed")
+    repaired = F.coalesce(F.col("_repaired"), raw)
     collapsed = F.trim(F.regexp_replace(repaired, _WHITESPACE, " "))
     mojibake = raw.rlike(_MOJIBAKE_HINT) & (repaired != raw)
     return (
-        df.withColumn("text_clean", F.coalesce(collapsed, F.lit("")))
+        with_lookup(df, raw, fixes, "_fixed", "_repaired")
+        .withColumn("text_clean", F.coalesce(collapsed, F.lit("")))
         .withColumn("text_length_raw", F.coalesce(F.length(raw), F.lit(0)).cast("int"))
-        .withColumn("clean_flags", F.array_compact(F.array(F.when(mojibake, F.lit(MOJIBAKE_FIXED)))))
+        .withColumn("clean_flags", present(F.when(mojibake, F.lit(MOJIBAKE_FIXED))))
+        .drop("_repaired")
     )
 
 
-def _language_hint(text: Column) -> Column:
-    tokens = F.filter(F.split(F.lower(text), r"[^a-z]+"), lambda t: t != "")
-    strong = F.array(*[F.lit(w) for w in sorted(set(PIDGIN_MARKERS) - set(_WEAK))])
-    weak = F.array(*[F.lit(w) for w in _WEAK])
-    n_strong = F.size(F.filter(tokens, lambda t: F.array_contains(strong, t)))
-    n_weak = F.size(F.filter(tokens, lambda t: F.array_contains(weak, t)))
-    markers = n_strong + F.when(n_strong > 0, n_weak).otherwise(0)
-    share = markers / F.greatest(F.size(tokens), F.lit(1))
-    return (
-        F.when(F.size(tokens) == 0, F.lit(None))
-        .when(markers == 0, F.lit("en"))
-        .when(share >= PIDGIN_SHARE, F.lit("pcm"))
-        .otherwise(F.lit("mixed"))
-    )
+def _words_regex(words: Iterable[str]) -> str:
+    # A whole token of [a-z] equal to one of the words (tokens are maximal [a-z] runs).
+    return "(?<![a-z])(?:" + "|".join(sorted(words)) + ")(?![a-z])"
+
+
+_STRONG_REGEX = _words_regex(set(PIDGIN_MARKERS) - set(_WEAK))
+_WEAK_REGEX = _words_regex(_WEAK)
 
 
 def language_hint(df: DataFrame) -> DataFrame:
     """Add language_hint: 'en' | 'pcm' | 'mixed' (null for text without words).
 
     Input: text_clean. A cheap heuristic on Pidgin marker words (PIDGIN_MARKERS): no marker ->
-    'en'; markers >= PIDGIN_SHARE of the words -> 'pcm'; otherwise 'mixed'.
+    'en'; markers >= PIDGIN_SHARE of the words -> 'pcm'; otherwise 'mixed'. Words are the
+    maximal runs of a-z in the lower-cased text; counted with regexes (generated code).
     """
-    return df.withColumn("language_hint", _language_hint(F.col("text_clean")))
+    lower = F.lower(F.col("text_clean"))
+    counted = df.withColumns(
+        {
+            "_lh_words": count_matches(lower, "[a-z]+"),
+            "_lh_strong": count_matches(lower, _STRONG_REGEX),
+            "_lh_weak": count_matches(lower, _WEAK_REGEX),
+        }
+    )
+    words, strong = F.col("_lh_words"), F.col("_lh_strong")
+    markers = strong + F.when(strong > 0, F.col("_lh_weak")).otherwise(0)
+    share = markers / F.greatest(words, F.lit(1))
+    hint = (
+        F.when(words == 0, F.lit(None).cast("string"))
+        .when(markers == 0, F.lit("en"))
+        .when(share >= PIDGIN_SHARE, F.lit("pcm"))
+        .otherwise(F.lit("mixed"))
+    )
+    return counted.withColumn("language_hint", hint).drop("_lh_words", "_lh_strong", "_lh_weak")

@@ -17,6 +17,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
+from beejan_lakehouse.lookup import lookup_table, with_lookup
 from beejan_lakehouse.silver.flags import add_flags
 from beejan_lakehouse.silver.keys import pseudonymise
 from beejan_lakehouse.silver.pii import ACCOUNT_PATTERN, PHONE_PATTERN
@@ -107,13 +108,19 @@ def resolve_customers(dim_customer: DataFrame, key: bytes) -> Callable[[DataFram
 
     def apply(df: DataFrame) -> DataFrame:
         text = F.col("text_clean")
+        with_text_ids = df.withColumn("_raw_text_phone", _nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0)))
+        # phonenumbers runs once per distinct number as typed (senders repeat all day).
+        numbers = lookup_table(
+            with_text_ids, [F.col("msisdn_raw"), F.col("_raw_text_phone")], normalise_msisdn, "_e164"
+        )
         keyed = (
-            df.withColumn("_key_msisdn", normalise_msisdn("msisdn_raw"))
+            with_lookup(with_text_ids, F.col("msisdn_raw"), numbers, "_e164", "_key_msisdn")
+            .transform(lambda d: with_lookup(d, F.col("_raw_text_phone"), numbers, "_e164", "_key_text_phone"))
             .withColumn("_key_email", email_key(F.col("email_raw")))
             .withColumn("_key_account", account_key(F.col("account_raw")))
             .withColumn("_key_handle", handle_key(F.col("handle")))
-            .withColumn("_key_text_phone", normalise_msisdn(_nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0))))
             .withColumn("_key_text_account", _nullif_empty(F.regexp_extract(text, ACCOUNT_PATTERN, 0)))
+            .drop("_raw_text_phone")
         )
         for kind, key_col in RESOLUTION_ORDER:
             right = F.broadcast(

@@ -4,8 +4,8 @@
   kept once within a batch here and against silver by the writer's anti-join.
 - Same text from the same author within the window (`dup_kind = 'exact_text'`): dropped.
 - Near-duplicates (light edits, the same complaint on two channels) from the same author within
-  the window: MinHash signatures (Spark ML `MinHashLSH` over character 3-shingles) whose
-  agreement estimates Jaccard similarity >= threshold; flagged `is_duplicate` with the first
+  the window: MinHash signatures over character 3-shingles (`minhash.py`) whose agreement
+  estimates Jaccard similarity >= threshold; flagged `is_duplicate` with the first
   complaint's cluster id. Retweets of a complaint we hold join its cluster (`dup_kind = 'retweet'`).
 
 Candidates are paired by an equi-join on `author_key` within the window rather than by
@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyspark.ml.feature import HashingTF, MinHashLSH, MinHashLSHModel, NGram
-from pyspark.ml.functions import vector_to_array
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+
+from beejan_lakehouse.silver.minhash import MIN_CHARS, agreement, signature_udf
 
 # Silver columns the de-duplication needs from earlier complaints (dup_cluster_id is never null).
 HISTORY_COLUMNS = ("complaint_id", "author_key", "event_ts_utc", "text_masked", "dup_cluster_id")
@@ -62,53 +62,46 @@ def keep_first_delivery(df: DataFrame) -> DataFrame:
     return df.withColumn("_rn", F.row_number().over(order)).where("_rn = 1").drop("_rn")
 
 
-def _normalised_text(col: str) -> Column:
+def normalised_text(col: str) -> Column:
+    """Lower case, every run of non-letters/digits (but the <TOKEN> brackets) as one space."""
     return F.trim(F.regexp_replace(F.lower(F.col(col)), r"[^\p{L}\p{N}<>]+", " "))
-
-
-def _characters(text: Column) -> Column:
-    """The characters of `text` (padded so short words still shingle) as an array.
-
-    Shingles are then built from array elements: `substring(text, i, 3)` would rescan the
-    UTF-8 string from its start for every i, quadratic in the text length.
-    """
-    return F.split(F.concat(F.lit("  "), text, F.lit("  ")), "")
 
 
 class NearDuplicateFinder:
     """MinHash signatures and the same-author, same-window matching around them."""
 
-    def __init__(self, spark: SparkSession, settings: DedupSettings) -> None:
+    def __init__(self, settings: DedupSettings) -> None:
         self.settings = settings
-        self._ngrams = NGram(n=3, inputCol="_chars", outputCol="_shingles")
-        self._tf = HashingTF(inputCol="_shingles", outputCol="_features", numFeatures=1 << 20, binary=True)
-        # MinHashLSH.fit only draws the hash coefficients from the seed: fit once on a stub.
-        stub = self._tf.transform(spark.createDataFrame([(["abc"],)], "_shingles array<string>"))
-        lsh = MinHashLSH(inputCol="_features", outputCol="_mh", numHashTables=settings.num_hashes, seed=settings.seed)
-        self._model: MinHashLSHModel = lsh.fit(stub)
+        self._signature = signature_udf(settings.num_hashes, settings.seed)
+
+    def signature(self, norm: Column) -> Column:
+        """The MinHash signature (array<bigint>, a pandas UDF) of a `normalised_text` column."""
+        return self._signature(norm)
 
     def signatures(self, df: DataFrame) -> DataFrame:
-        """Adds `_norm` (normalised text) and `_sig` (array<double> MinHash signature)."""
-        with_norm = df.withColumn("_norm", _normalised_text("text_masked"))
-        # Texts too short to shingle get no signature and are never near-matched.
-        shingled = self._ngrams.transform(with_norm.withColumn("_chars", _characters(F.col("_norm"))))
-        hashed = self._model.transform(self._tf.transform(shingled))
-        return hashed.withColumn("_sig", F.transform("_mh", lambda v: vector_to_array(v)[0])).drop(
-            "_chars", "_shingles", "_features", "_mh"
-        )
+        """Adds `_norm` (normalised text_masked) and `_sig` (array<bigint> MinHash, see minhash.py).
+
+        Rows that already carry both (computed with the other per-row work) are left as they are.
+        """
+        if {"_norm", "_sig"} <= set(df.columns):
+            return df
+        with_norm = df.withColumn("_norm", normalised_text("text_masked"))
+        return with_norm.withColumn("_sig", self._signature(F.col("_norm")))
 
     def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
         """Flag duplicates in a batch against itself and `history` (silver rows in the window).
 
-        Input: batch with complaint_id, author_key, event_ts_utc, text_masked, retweet_of_id.
-        History: HISTORY_COLUMNS. Output: the batch plus is_duplicate, dup_kind ('exact_text'
-        rows are to be dropped, 'near', 'retweet' or null) and dup_cluster_id (the cluster's
-        first complaint id; a complaint that is nobody's duplicate is its own cluster).
+        Input: batch with complaint_id, author_key, event_ts_utc, text_masked (or _norm and
+        _sig), retweet_of_id. History: HISTORY_COLUMNS: the authors' earlier complaints in the
+        window plus any complaint the batch retweets. Output: the batch plus is_duplicate,
+        dup_kind ('exact_text' rows are to be dropped, 'near', 'retweet' or null) and
+        dup_cluster_id (the cluster's first complaint id; a complaint that is nobody's
+        duplicate is its own cluster). Pass a materialised batch: it is read three times.
         """
         s = self.settings
 
         def candidates(df: DataFrame, cluster: Column, from_history: bool) -> DataFrame:
-            return df.select(
+            return df.where(F.col("author_key").isNotNull()).select(
                 F.col("complaint_id").alias("c_id"),
                 F.col("author_key").alias("c_author"),
                 F.col("event_ts_utc").alias("c_ts"),
@@ -119,8 +112,7 @@ class NearDuplicateFinder:
             )
 
         def apply(batch: DataFrame) -> DataFrame:
-            # Materialised once: both sides of the pairing read the signatures.
-            signed = self.signatures(batch).localCheckpoint(eager=True)
+            signed = self.signatures(batch)
             history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
             pool = candidates(history_signed, F.col("dup_cluster_id"), True).unionByName(
                 candidates(signed, F.lit(None).cast("string"), False)
@@ -134,12 +126,14 @@ class NearDuplicateFinder:
             # with itself: each candidate is offered to its own bucket and both neighbours, which
             # covers every pair within the window; then the exact window applies.
             bucket_s = s.window_hours * 3600
-            left = signed.select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig").withColumn(
-                "_bucket", F.floor(F.unix_timestamp("event_ts_utc") / bucket_s)
+            left = (
+                signed.where(F.col("author_key").isNotNull())
+                .select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig")
+                .withColumn("_bucket", F.floor(F.unix_timestamp("event_ts_utc") / bucket_s))
             )
-            offsets = F.array(F.lit(-1), F.lit(0), F.lit(1))
+            c_bucket = F.floor(F.unix_timestamp("c_ts") / bucket_s)
             right = pool.withColumn(
-                "c_bucket", F.explode(F.transform(offsets, lambda d: F.floor(F.unix_timestamp("c_ts") / bucket_s) + d))
+                "c_bucket", F.explode(F.array(c_bucket - 1, c_bucket, c_bucket + 1))
             )
             pairs = left.join(
                 right,
@@ -148,16 +142,12 @@ class NearDuplicateFinder:
                 & (F.col("complaint_id") != F.col("c_id"))
                 & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= bucket_s),
             ).where(earlier)
-            agreement = F.aggregate(
-                F.arrays_zip(F.col("_sig").alias("a"), F.col("c_sig").alias("b")),
-                F.lit(0),
-                lambda acc, x: acc + F.when(x["a"] == x["b"], 1).otherwise(0),
-            ) / F.lit(float(s.num_hashes))
+            similar = (F.length("_norm") >= MIN_CHARS) & (
+                agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold
+            )
             matched = pairs.withColumn(
                 "_kind",
-                F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(
-                    (F.length("_norm") >= 3) & (agreement >= s.threshold), F.lit("near")
-                ),
+                F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(similar, F.lit("near")),
             ).where(F.col("_kind").isNotNull())
             first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
             best = (
@@ -171,9 +161,15 @@ class NearDuplicateFinder:
 
 
 def _resolve(df: DataFrame, history: DataFrame) -> DataFrame:
-    """Final duplicate columns; chains inside one batch collapse to their root cluster."""
-    roots = df.where(F.col("_cluster").isNotNull()).select(
-        F.col("complaint_id").alias("_child"), F.col("_cluster").alias("_root")
+    """Final duplicate columns; chains inside one batch collapse to their root cluster.
+
+    The duplicates and the retweeted originals are few next to the batch, so both lookups are
+    broadcast: the batch is never shuffled again here.
+    """
+    roots = F.broadcast(
+        df.where(F.col("_cluster").isNotNull()).select(
+            F.col("complaint_id").alias("_child"), F.col("_cluster").alias("_root")
+        )
     )
     resolved = (
         df.join(roots, df["_cluster"] == roots["_child"], "left")
@@ -181,18 +177,19 @@ def _resolve(df: DataFrame, history: DataFrame) -> DataFrame:
         .drop("_child", "_root")
     )
     # A retweet of a complaint we hold joins that complaint's cluster.
-    originals = (
+    retweeted = complaint_id(F.lit("social"), F.col("retweet_of_id"))
+    targets = F.broadcast(resolved.where(F.col("retweet_of_id").isNotNull()).select(retweeted.alias("_orig_id")))
+    originals = F.broadcast(
         history.select(F.col("complaint_id").alias("_orig_id"), F.col("dup_cluster_id").alias("_orig_cluster"))
         .unionByName(
             resolved.select(
                 F.col("complaint_id").alias("_orig_id"), F.coalesce("_cluster", "complaint_id").alias("_orig_cluster")
             )
         )
+        .join(targets, "_orig_id", "left_semi")
         .dropDuplicates(["_orig_id"])
     )
-    with_rt = resolved.join(
-        originals, complaint_id(F.lit("social"), F.col("retweet_of_id")) == F.col("_orig_id"), "left"
-    )
+    with_rt = resolved.join(originals, retweeted == F.col("_orig_id"), "left")
     retweet = F.col("retweet_of_id").isNotNull() & F.col("_orig_cluster").isNotNull() & F.col("_kind").isNull()
     kind = F.when(retweet, F.lit("retweet")).otherwise(F.col("_kind"))
     return (

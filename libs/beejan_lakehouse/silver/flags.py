@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.arrays import compact, present
+
 QUALITY_FLAGS = "quality_flags"
 
 
@@ -19,6 +21,6 @@ def add_flags(df: DataFrame, flags: dict[str, Column]) -> DataFrame:
         if QUALITY_FLAGS in df.columns
         else F.array().cast("array<string>")
     )
-    # A null condition (unknown) is not a flag; array_compact drops the nulls `when` yields.
-    new = F.array_compact(F.array(*[F.when(cond, F.lit(name)) for name, cond in flags.items()]))
-    return df.withColumn(QUALITY_FLAGS, F.array_distinct(F.concat(current, new)))
+    # A null condition (unknown) is not a flag: `present` drops the nulls `when` yields.
+    new = present(*[F.when(cond, F.lit(name)) for name, cond in flags.items()])
+    return df.withColumn(QUALITY_FLAGS, compact(F.concat(current, new)))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, TimestampType
 
 from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
 from beejan_lakehouse.config import Config
@@ -27,7 +27,7 @@ from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.quality.expectations import evaluate, quarantine_rows
 from beejan_lakehouse.silver.cleaning import clean_text, language_hint
 from beejan_lakehouse.silver.customers import resolve_customers
-from beejan_lakehouse.silver.dedup import HISTORY_COLUMNS, NearDuplicateFinder, complaint_id
+from beejan_lakehouse.silver.dedup import HISTORY_COLUMNS, NearDuplicateFinder, complaint_id, normalised_text
 from beejan_lakehouse.silver.dims import ReferenceDims
 from beejan_lakehouse.silver.enrich import enrich
 from beejan_lakehouse.silver.pii import mask_pii
@@ -94,7 +94,7 @@ class SilverContext:
     dedup: NearDuplicateFinder
     # The classification seam: a transform adding CLASSIFICATION_COLUMNS from text_masked, or
     # None to leave them null (e.g. before a champion model exists).
-    classify: Callable[[DataFrame], DataFrame] | None = None
+    classify: Callable[..., DataFrame] | None = None
     _enrich: Callable[[DataFrame], DataFrame] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -134,79 +134,145 @@ def standardise(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
     return apply
 
 
-def _existing(spark: SparkSession, cfg: Config, batch: DataFrame) -> DataFrame:
-    """Silver rows on the batch's event dates (partition-pruned): redeliveries keep their time."""
-    dates = [r["d"] for r in batch.select(F.date_format("event_ts_utc", "yyyy-MM-dd").alias("d")).distinct().collect()]
-    silver = spark.read.format("delta").load(table_path(cfg, SILVER_COMPLAINTS.name))
-    return silver.where(F.col("event_date").isin([d for d in dates if d]))
+def annotate(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
+    """Standardised rows -> plus enrichment, classification and the de-duplication signature.
+
+    All the per-row work of silver, done in the same pass as `standardise` for every record
+    (including the few that later turn out to be repeats), so the batch is materialised once
+    and de-duplication only moves narrow key rows around.
+    """
+
+    def apply(df: DataFrame) -> DataFrame:
+        # Quarantined records are neither classified nor signed: their text may be anything
+        # (the simulator's 50,000-character texts cost more than a whole batch of real ones).
+        valid_text = F.when(F.size("reasons") == 0, F.col("text_masked"))
+        enriched = df.transform(ctx.enrich).withColumns(
+            {"_norm": normalised_text("text_masked"), "_classify_text": valid_text}
+        )
+        signature = {"_sig": ctx.dedup.signature(F.when(F.size("reasons") == 0, F.col("_norm")))}
+        if ctx.classify is None:
+            out = enriched.withColumns(
+                {**signature, **{name: F.lit(None).cast(dtype) for name, dtype in CLASSIFICATION_COLUMNS.items()}}
+            )
+        else:
+            # Both pandas UDFs in one projection: one Arrow round trip per row, not two.
+            out = ctx.classify(enriched, with_columns=signature)
+        return out.drop("_classify_text")
+
+    return apply
 
 
-def _history(spark: SparkSession, cfg: Config, batch: DataFrame, window_hours: int) -> DataFrame:
-    """Silver complaints of the batch's authors within the de-duplication window."""
-    bounds = batch.agg(F.min("event_ts_utc").alias("lo"), F.max("event_ts_utc").alias("hi")).first()
-    silver = spark.read.format("delta").load(table_path(cfg, SILVER_COMPLAINTS.name))
-    if bounds["lo"] is None:
-        return silver.select(*HISTORY_COLUMNS).limit(0)
-    lo = F.lit(bounds["lo"]) - F.expr(f"INTERVAL {window_hours} HOURS")
-    hi = F.lit(bounds["hi"]) + F.expr(f"INTERVAL {window_hours} HOURS")
-    authors = batch.select("author_key").where(F.col("author_key").isNotNull()).distinct()
-    return (
-        silver.where(F.col("event_date").between(F.date_format(lo, "yyyy-MM-dd"), F.date_format(hi, "yyyy-MM-dd")))
-        .where(F.col("event_ts_utc").between(lo, hi))
-        .join(F.broadcast(authors), "author_key", "left_semi")
-        .select(*HISTORY_COLUMNS)
+# The narrow rows de-duplication works on; `_row` ties them back to the materialised batch.
+_KEY_COLUMNS = (
+    "_row", "complaint_id", "author_key", "event_ts_utc", "ingest_ts", "bronze_offset", "bronze_line",
+    "text_masked", "_norm", "_sig", "retweet_of_id",
+)  # fmt: skip
+
+
+def _silver(spark: SparkSession, cfg: Config) -> DataFrame:
+    return spark.read.format("delta").load(table_path(cfg, SILVER_COMPLAINTS.name))
+
+
+def _history(
+    spark: SparkSession, cfg: Config, fresh: DataFrame, bounds: tuple[object, object], window_hours: int
+) -> DataFrame:
+    """Silver complaints the batch is compared with: its authors' complaints within the window,
+    and the complaints its retweets point at (usually someone else's)."""
+    silver = _silver(spark, cfg)
+    lo = F.lit(bounds[0]) - F.expr(f"INTERVAL {window_hours} HOURS")
+    hi = F.lit(bounds[1]) + F.expr(f"INTERVAL {window_hours} HOURS")
+    in_window = silver.where(
+        F.col("event_date").between(F.date_format(lo, "yyyy-MM-dd"), F.date_format(hi, "yyyy-MM-dd"))
+    ).where(F.col("event_ts_utc").between(lo, hi))
+    authors = fresh.select("author_key").where(F.col("author_key").isNotNull()).distinct()
+    targets = fresh.where(F.col("retweet_of_id").isNotNull()).select(
+        complaint_id(F.lit("social"), F.col("retweet_of_id")).alias("complaint_id")
+    )
+    by_author = in_window.join(F.broadcast(authors), "author_key", "left_semi")
+    retweeted = in_window.join(F.broadcast(targets), "complaint_id", "left_semi")
+    return by_author.select(*HISTORY_COLUMNS).unionByName(retweeted.select(*HISTORY_COLUMNS)).dropDuplicates(
+        ["complaint_id"]
     )
 
 
-def dispose(spark: SparkSession, cfg: Config, ctx: SilverContext, standardised: DataFrame) -> DataFrame:
-    """Give every standardised row a `disposition` and the duplicate columns.
+def dispositions(spark: SparkSession, cfg: Config, ctx: SilverContext, rows: DataFrame) -> DataFrame:
+    """The valid rows that are NOT plain inserts: `_row`, disposition, is_duplicate, dup_kind,
+    dup_cluster_id.
 
-    quarantined (failed an expectation) | duplicate_delivery (complaint id seen earlier in the
-    batch or already in silver) | duplicate_text (same text, same author, within the window)
-    | inserted (including near-duplicates, flagged is_duplicate).
+    duplicate_delivery (complaint id seen earlier in the batch or already in silver) |
+    duplicate_text (same text, same author, within the window) | inserted with is_duplicate
+    (near-duplicate or retweet). Every valid row absent from the result is a plain insert
+    (its own cluster); rows with reasons are quarantined. Returns a materialised frame.
     """
-    valid = standardised.where(F.size("reasons") == 0)
+    keys = rows.where(F.size("reasons") == 0).select(*_KEY_COLUMNS)
     first = Window.partitionBy("complaint_id").orderBy(
         "ingest_ts", F.col("bronze_offset").asc_nulls_last(), F.col("bronze_line").asc_nulls_last()
     )
-    ranked = valid.withColumn("_delivery", F.row_number().over(first))
-    known = _existing(spark, cfg, valid).select(F.col("complaint_id").alias("_known")).distinct()
-    # Materialised once: fresh, repeats, the history bounds and the signatures all read it.
-    ranked = ranked.join(known, ranked["complaint_id"] == known["_known"], "left").localCheckpoint(eager=True)
-    fresh = ranked.where((F.col("_delivery") == 1) & F.col("_known").isNull()).drop("_delivery", "_known")
-    repeats = ranked.where((F.col("_delivery") > 1) | F.col("_known").isNotNull()).drop("_delivery", "_known")
-    marked = fresh.transform(ctx.dedup.mark(_history(spark, cfg, fresh, ctx.dedup.settings.window_hours)))
-    disposition = F.when(F.col("dup_kind") == "exact_text", "duplicate_text").otherwise("inserted")
-    no_dup = {"is_duplicate": F.lit(False), "dup_cluster_id": F.lit(None).cast("string"), "dup_kind": F.lit(None)}
-    return (
-        marked.withColumn("disposition", disposition)
-        .unionByName(repeats.withColumns({**no_dup, "disposition": F.lit("duplicate_delivery")}))
-        .unionByName(
-            standardised.where(F.size("reasons") > 0).withColumns({**no_dup, "disposition": F.lit("quarantined")}),
-            allowMissingColumns=True,
-        )
+    summary = keys.agg(
+        F.min("event_ts_utc").alias("lo"),
+        F.max("event_ts_utc").alias("hi"),
+        F.collect_set(F.date_format("event_ts_utc", "yyyy-MM-dd")).alias("dates"),
+    ).first()
+    if summary["lo"] is None:  # nothing valid in this batch
+        return spark.createDataFrame([], _DISPOSITION_SCHEMA)
+    # Re-deliveries keep their event time, so silver's rows of the same event dates suffice.
+    known = (
+        _silver(spark, cfg)
+        .where(F.col("event_date").isin(sorted(summary["dates"])))
+        .select(F.col("complaint_id").alias("_known"))
     )
+    ranked = (
+        keys.withColumn("_delivery", F.row_number().over(first))
+        .join(known, F.col("complaint_id") == F.col("_known"), "left")
+        .withColumn("_repeat", (F.col("_delivery") > 1) | F.col("_known").isNotNull())
+        .drop("_delivery", "_known")
+        .localCheckpoint(eager=True)
+    )
+    fresh = ranked.where(~F.col("_repeat")).drop("_repeat")
+    # Materialised: pairing and retweet resolution both read it, and it costs a silver scan.
+    history = _history(spark, cfg, fresh, (summary["lo"], summary["hi"]), ctx.dedup.settings.window_hours)
+    history = history.localCheckpoint(eager=True)
+    marked = fresh.transform(ctx.dedup.mark(history)).where(F.col("is_duplicate"))
+    disposition = F.when(F.col("dup_kind") == "exact_text", "duplicate_text").otherwise("inserted")
+    repeats = ranked.where(F.col("_repeat")).select(
+        "_row",
+        F.lit("duplicate_delivery").alias("disposition"),
+        F.lit(False).alias("is_duplicate"),
+        F.lit(None).cast("string").alias("dup_kind"),
+        F.lit(None).cast("string").alias("dup_cluster_id"),
+    )
+    flagged = marked.select(
+        "_row", disposition.alias("disposition"), "is_duplicate", "dup_kind", "dup_cluster_id"
+    )
+    return repeats.unionByName(flagged).localCheckpoint(eager=True)
 
 
-def to_complaints(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
-    """Inserted rows -> the COMPLAINTS schema: enrich, classify (or the null seam), project."""
+_DISPOSITION_SCHEMA = StructType(
+    [
+        StructField("_row", LongType(), False),
+        StructField("disposition", StringType(), False),
+        StructField("is_duplicate", BooleanType(), False),
+        StructField("dup_kind", StringType(), True),
+        StructField("dup_cluster_id", StringType(), True),
+    ]
+)
 
-    def apply(df: DataFrame) -> DataFrame:
-        enriched = df.transform(ctx.enrich)
-        if ctx.classify is not None:
-            classified = enriched.transform(ctx.classify)
-        else:
-            classified = enriched.withColumns(
-                {name: F.lit(None).cast(dtype) for name, dtype in CLASSIFICATION_COLUMNS.items()}
-            )
-        extra = {
-            "schema_version": F.lit(SCHEMA_VERSION),
-            "event_date": F.date_format("event_ts_utc", "yyyy-MM-dd"),
-            "silver_ts": F.current_timestamp(),
+
+def inserted_complaints(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
+    """Valid rows that are inserts (plain or flagged near-duplicates) -> the COMPLAINTS schema."""
+    joined = rows.where(F.size("reasons") == 0).join(F.broadcast(exceptions), "_row", "left")
+    inserted = joined.where(F.coalesce(F.col("disposition"), F.lit("inserted")) == "inserted").withColumns(
+        {
+            "is_duplicate": F.coalesce(F.col("is_duplicate"), F.lit(False)),
+            "dup_cluster_id": F.coalesce(F.col("dup_cluster_id"), F.col("complaint_id")),
         }
-        return classified.select(*[extra.get(f.name, F.col(f.name)).cast(f.dataType).alias(f.name) for f in COMPLAINTS])
-
-    return apply
+    )
+    extra = {
+        "schema_version": F.lit(SCHEMA_VERSION),
+        "event_date": F.date_format("event_ts_utc", "yyyy-MM-dd"),
+        "silver_ts": F.current_timestamp(),
+    }
+    return inserted.select(*[extra.get(f.name, F.col(f.name)).cast(f.dataType).alias(f.name) for f in COMPLAINTS])
 
 
 def process_batch(
@@ -215,39 +281,54 @@ def process_batch(
     """Run one batch of PARSED rows through silver and write it; returns the reconciled counts."""
     started = time.monotonic()
     started_at = F.current_timestamp()
-    # Materialise each stage once: later steps read it several times (counts, history bounds,
-    # writes), and a truncated lineage keeps the plans small enough to analyse quickly.
-    standardised = parsed.transform(standardise(ctx)).localCheckpoint(eager=True)
-    stages = {"standardise_s": time.monotonic() - started}
-    disposed = dispose(spark, cfg, ctx, standardised).localCheckpoint(eager=True)
-    stages["dedup_s"] = time.monotonic() - started - stages["standardise_s"]
+    # Parsed once: the Python lookups (ftfy, phonenumbers) read their keys off it first.
+    parsed = parsed.localCheckpoint(eager=True)
+    # Every per-row step runs once, here; the batch is materialised and later steps read it.
+    rows = (
+        parsed.transform(standardise(ctx))
+        .transform(annotate(ctx))
+        .withColumn("_row", F.monotonically_increasing_id())
+        .localCheckpoint(eager=True)
+    )
+    stages = {"rows_s": time.monotonic() - started}
+    exceptions = dispositions(spark, cfg, ctx, rows)
+    stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
+    valid = {
+        r["valid"]: r["n"]
+        for r in rows.groupBy((F.size("reasons") == 0).alias("valid")).agg(F.count("*").alias("n")).collect()
+    }
     tally = {
         (r["disposition"], r["is_duplicate"]): r["n"]
-        for r in disposed.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
+        for r in exceptions.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
     }
-    counts = {d: sum(n for (disp, _), n in tally.items() if disp == d) for d in DISPOSITIONS}
+    rows_in = valid.get(True, 0) + valid.get(False, 0)
     result = {
-        "rows_in": sum(tally.values()),
-        **counts,
+        "rows_in": rows_in,
+        "inserted": valid.get(True, 0) - tally.get(("duplicate_delivery", False), 0)
+        - tally.get(("duplicate_text", True), 0),
+        "quarantined": valid.get(False, 0),
+        "duplicate_delivery": tally.get(("duplicate_delivery", False), 0),
+        "duplicate_text": tally.get(("duplicate_text", True), 0),
         "near_duplicate": tally.get(("inserted", True), 0),
     }
-    if result["rows_in"] != sum(counts.values()):
-        raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result}")
+    if rows_in != sum(result[d] for d in DISPOSITIONS) or sum(tally.values()) != sum(
+        result[k] for k in ("duplicate_delivery", "duplicate_text", "near_duplicate")
+    ):
+        raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result} {tally}")
     app_id = f"silver-{query}"
     # Drift in streamed JSON payloads (file headers are recorded by bronze, per file).
     # Empty writes are skipped (a Delta commit costs most of a second; a replayed batch
     # produces the same empty result, so idempotency does not need the commit).
-    drift = detect_drift(standardised.where(F.col("bronze_file").isNull())).select(*SCHEMA_DRIFT.schema.fieldNames())
+    drift = detect_drift(rows.where(F.col("bronze_file").isNull())).select(*SCHEMA_DRIFT.schema.fieldNames())
     drift_rows = drift.collect()  # a handful of rows at most: one per new field seen
     if drift_rows:
         _append(
             spark.createDataFrame(drift_rows, SCHEMA_DRIFT.schema), table_path(cfg, SCHEMA_DRIFT.name), app_id, batch_id
         )
     if result["inserted"]:
-        inserted = disposed.where("disposition = 'inserted'").transform(to_complaints(ctx))
-        _append(inserted, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
+        _append(inserted_complaints(rows, exceptions), table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
     if result["quarantined"]:
-        quarantined = quarantine_rows(disposed.where("disposition = 'quarantined'"))
+        quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
         _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id)
     metrics = (
         spark.range(1)
@@ -261,7 +342,7 @@ def process_batch(
         .select(*[f.name for f in SILVER_BATCHES.schema])
     )
     _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
-    stages["write_s"] = time.monotonic() - started - stages["standardise_s"] - stages["dedup_s"]
+    stages["write_s"] = time.monotonic() - started - stages["rows_s"] - stages["dedup_s"]
     log.info(
         "%s batch %d: %s %s",
         query,

@@ -49,7 +49,7 @@ def champion_classifier(cfg: Config) -> Callable[[DataFrame], DataFrame] | None:
         log.warning("no champion classifier in %s: silver classification columns stay null", ms.registry_uri)
         return None
     log.info("classifying with %s version %s (%s)", champion.name, champion.version, champion.uri)
-    return classify(champion, text_col="text_masked")
+    return classify(champion, text_col="_classify_text")
 
 
 def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
@@ -63,7 +63,7 @@ def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
     return SilverContext(
         dims=dims,
         key=pseudonymisation_key(cfg),
-        dedup=NearDuplicateFinder(spark, settings),
+        dedup=NearDuplicateFinder(settings),
         classify=champion_classifier(cfg),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.arrays import compact
 from beejan_lakehouse.sources.common import LAGOS, file_lineage, local_to_utc, to_parsed
 from beejan_lakehouse.sources.csv_records import (
     MALFORMED_RECORD,
@@ -70,7 +71,7 @@ def parse_call_center(df: DataFrame) -> DataFrame:
             "agent_id": _field("agent_id"),
             "disposition_code": _field("disposition_code"),
             "rescued_data": F.when(~F.col("_semi"), csv_rescued(KNOWN_FIELDS)),
-            "parse_errors": F.array_compact(errors),
+            "parse_errors": compact(errors),
             **file_lineage(CALL_CENTER.table),
         },
     )

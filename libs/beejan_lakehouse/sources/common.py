@@ -7,16 +7,19 @@ one record yields a null plus an expectation failure, never a failed micro-batch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
+from beejan_lakehouse.arrays import present, without
 from beejan_lakehouse.silver.schema import PARSED
 
 KAFKA_TABLE = "bronze.kafka_events"
 LAGOS = "Africa/Lagos"
 MALFORMED_JSON = "malformed_json"
+_CORRUPT = "_corrupt_record"
 
 # Epoch-millis bounds Spark can hold as a timestamp (years 0001..9999); beyond them the value
 # is garbage (e.g. 99999999999999999), and timestamp_millis would overflow under ANSI.
@@ -25,41 +28,60 @@ _MAX_MILLIS = 253_402_300_799_999
 
 
 # -- Kafka payloads ------------------------------------------------------------------------
-def kafka_payload(df: DataFrame) -> DataFrame:
-    """Add `_payload` (value bytes as text) and `_json` (top-level map<string,string> or null).
+def kafka_payload(fields: Iterable[str]) -> Callable[[DataFrame], DataFrame]:
+    """Add `_payload` (value bytes as text), `_json` (struct of the named top-level fields, every
+    one as a string, or null) and `_keys` (the payload's top-level field names).
 
     Input: bronze.kafka_events columns. A payload that is not one JSON object (truncated,
     stray quote, trailing garbage, array, empty) gets `_json` = null. Nested objects come back
-    as their JSON text, numbers and booleans as their literal text: a field whose type drifts
-    (int -> string) parses the same either way.
+    as their JSON text, numbers and booleans as their text: a field whose type drifts
+    (int -> string) parses the same either way. A struct rather than a map<string,string>:
+    a field is then one positional read instead of a scan over the payload's keys.
     """
-    # Invalid UTF-8 (a payload cut inside a multi-byte char) becomes U+FFFD, so the quarantine
-    # copy is always writable text; valid text (including mojibake) is untouched.
-    payload = F.make_valid_utf8(F.col("value").cast("string"))
-    trimmed = F.trim(payload)
-    parsed = F.from_json(payload, "map<string,string>")
-    # Spark's JSON reader stops after the first complete object, so trailing junk after '}'
-    # ("{...}\x00}garbage") must be caught by looking at the last character.
-    well_formed = trimmed.startswith("{") & trimmed.endswith("}") & parsed.isNotNull()
-    return df.withColumn("_payload", payload).withColumn("_json", F.when(well_formed, parsed))
+    schema = StructType([StructField(f, StringType()) for f in dict.fromkeys(fields)])
+    schema = schema.add(_CORRUPT, StringType())
+
+    def apply(df: DataFrame) -> DataFrame:
+        # Invalid UTF-8 (a payload cut inside a multi-byte char) becomes U+FFFD, so the
+        # quarantine copy is always writable text; valid text (including mojibake) is untouched.
+        payload = F.make_valid_utf8(F.col("value").cast("string"))
+        trimmed = F.trim(F.col("_payload"))
+        parsed = F.from_json(F.col("_payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT})
+        # Spark's JSON reader stops after the first complete object, so trailing junk after '}'
+        # ("{...}\x00}garbage") must be caught by looking at the last character.
+        well_formed = (
+            trimmed.startswith("{") & trimmed.endswith("}") & parsed.isNotNull() & parsed[_CORRUPT].isNull()
+        )
+        return (
+            df.withColumn("_payload", payload)
+            .withColumn("_json", F.when(well_formed, parsed))
+            .withColumn("_keys", F.when(well_formed, F.json_object_keys(F.col("_payload"))))
+        )
+
+    return apply
 
 
 def json_field(name: str, *aliases: str) -> Column:
     """A top-level field of `_json`, falling back to renamed spellings (schema drift)."""
-    cols = [F.col("_json").getItem(n) for n in (name, *aliases)]
+    cols = [F.col("_json").getField(n) for n in (name, *aliases)]
     return cols[0] if len(cols) == 1 else F.coalesce(*cols)
 
 
 def nested_field(parent: str, ddl: str, name: str) -> Column:
     """A field inside a nested JSON object of `_json` (e.g. user.handle)."""
-    return F.from_json(F.col("_json").getItem(parent), ddl).getField(name)
+    return F.from_json(F.col("_json").getField(parent), ddl).getField(name)
 
 
 def rescued_json(known_fields: Iterable[str]) -> Column:
-    """JSON object (values as JSON text) of the `_json` fields not in `known_fields`, else null."""
-    known = F.array(*[F.lit(f) for f in known_fields])
-    unknown = F.map_filter(F.col("_json"), lambda k, _v: ~F.array_contains(known, k))
-    return F.when(F.size(unknown) > 0, F.to_json(unknown))
+    """JSON object (values as JSON text) of the payload's fields not in `known_fields`, else null."""
+    known = tuple(known_fields)
+    # The test runs on every record (generated code); the second parse as a map only on the
+    # rare record that carries an unknown field.
+    unknown_keys = without(F.col("_keys"), known)
+    as_map = F.from_json(F.col("_payload"), "map<string,string>")
+    known_arr = F.array(*[F.lit(f) for f in known])
+    unknown = F.map_filter(as_map, lambda k, _v: ~F.array_contains(known_arr, k))
+    return F.when(F.size(unknown_keys) > 0, F.to_json(unknown))
 
 
 def json_parse_errors(*notes: Column) -> Column:
@@ -68,12 +90,12 @@ def json_parse_errors(*notes: Column) -> Column:
     Each note is a string column (null = no note), e.g. a tolerated drift observation.
     """
     malformed = F.when(F.col("_json").isNull(), F.lit(MALFORMED_JSON))
-    return F.array_compact(F.array(malformed, *notes))
+    return present(malformed, *notes)
 
 
 def renamed_note(old: str, new: str) -> Column:
     """A drift note when the payload used the old (renamed) field name."""
-    return F.when(F.col("_json").getItem(old).isNotNull(), F.lit(f"drift:renamed:{old}->{new}"))
+    return F.when(F.col("_json").getField(old).isNotNull(), F.lit(f"drift:renamed:{old}->{new}"))
 
 
 def kafka_lineage() -> dict[str, Column]:

@@ -31,7 +31,7 @@ def parse_sms(df: DataFrame) -> DataFrame:
     event_tz = 'Africa/Lagos'; `text` or its v2 name `body` -> text_raw (a parse note
     'drift:renamed:body->text' records the rename); `from` -> msisdn_raw.
     """
-    j = df.transform(kafka_payload)
+    j = df.transform(kafka_payload(KNOWN_FIELDS))
     received = json_field("received_at")
     return to_parsed(
         j,

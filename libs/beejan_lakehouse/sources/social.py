@@ -24,6 +24,7 @@ KNOWN_FIELDS = (
     "retweet_of_post_id", "place", "geo", "source",
 )  # fmt: skip
 RENAMES: dict[str, str] = {}  # old spelling -> current field
+_USER_DDL = "handle string, display_name string"
 
 
 def parse_social(df: DataFrame) -> DataFrame:
@@ -34,7 +35,7 @@ def parse_social(df: DataFrame) -> DataFrame:
     event_tz; user.handle -> handle, user.display_name -> name_raw, place.full_name ->
     place_raw; source_id falls back to the Kafka key (the post id) when the JSON is broken.
     """
-    j = df.transform(kafka_payload)
+    j = df.transform(kafka_payload(KNOWN_FIELDS))
     created = json_field("created_at")
     return to_parsed(
         j,
@@ -46,8 +47,9 @@ def parse_social(df: DataFrame) -> DataFrame:
             "event_ts_raw": created,
             "event_ts_utc": iso_offset_to_utc(created),
             "event_tz": iso_offset_of(created),
-            "name_raw": nested_field("user", "display_name string", "display_name"),
-            "handle": nested_field("user", "handle string", "handle"),
+            # One schema for both user fields: the nested object is parsed once per record.
+            "name_raw": nested_field("user", _USER_DDL, "display_name"),
+            "handle": nested_field("user", _USER_DDL, "handle"),
             "place_raw": nested_field("place", "full_name string", "full_name"),
             "reply_to_id": json_field("in_reply_to_post_id"),
             "retweet_of_id": json_field("retweet_of_post_id"),

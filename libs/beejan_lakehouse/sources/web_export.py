@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.arrays import present
 from beejan_lakehouse.sources.common import LAGOS, file_lineage, local_to_utc, to_parsed
 from beejan_lakehouse.sources.csv_records import (
     MALFORMED_RECORD,
@@ -48,7 +49,7 @@ def parse_web_export(df: DataFrame) -> DataFrame:
             "name_raw": csv_field("customer_name"),
             "web_category": csv_field("category"),
             "rescued_data": csv_rescued(KNOWN_FIELDS),
-            "parse_errors": F.array_compact(F.array(extra)),
+            "parse_errors": present(extra),
             **file_lineage(WEB_EXPORT.table),
         },
     )

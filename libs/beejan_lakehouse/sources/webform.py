@@ -32,7 +32,7 @@ def parse_webform(df: DataFrame) -> DataFrame:
     (both parse; the string form adds the parse note TS_AS_STRING) -> event_ts_utc,
     event_tz = 'UTC'; phone -> msisdn_raw; category -> web_category; description -> text_raw.
     """
-    j = df.transform(kafka_payload)
+    j = df.transform(kafka_payload(KNOWN_FIELDS))
     ts = json_field("ts")
     # The map parse hides JSON types, so the drift (number -> string) is read off the payload.
     ts_quoted = F.col("_json").isNotNull() & F.col("_payload").rlike(r'"ts"\s*:\s*"')
