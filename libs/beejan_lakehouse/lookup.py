@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.columns import per_session
+
 
 def lookup_table(df: DataFrame, keys: Sequence[Column], fn: Callable[[Column], Column], value: str) -> DataFrame:
     """(_lookup_key, `value`): fn over the distinct non-null values of all `keys` columns of `df`."""
@@ -25,12 +27,26 @@ def lookup_table(df: DataFrame, keys: Sequence[Column], fn: Callable[[Column], C
     distinct = parts[0]
     for part in parts[1:]:
         distinct = distinct.unionByName(part)
-    distinct = distinct.where(F.col("_lookup_key").isNotNull()).distinct()
-    return distinct.select("_lookup_key", fn(F.col("_lookup_key")).alias(value))
+    distinct = distinct.where(_columns()["has_key"]).distinct()
+    return distinct.select("_lookup_key", _applied(fn, value))
 
 
 def with_lookup(df: DataFrame, key: Column, table: DataFrame, value: str, out: str) -> DataFrame:
     """`df` plus column `out` = table[`value`] where table._lookup_key == key (null if absent)."""
-    right = F.broadcast(table.select(F.col("_lookup_key").alias("_lk_right"), F.col(value).alias(out)))
-    keyed = df.withColumn("_lk_left", key.cast("string"))
-    return keyed.join(right, F.col("_lk_left") == F.col("_lk_right"), "left").drop("_lk_left", "_lk_right")
+    c = _columns()
+    right = F.broadcast(table.select(c["right_key"], F.col(value).alias(out)))
+    return df.withColumn("_lk_left", key.cast("string")).join(right, c["matches"], "left").drop("_lk_left", "_lk_right")
+
+
+@per_session
+def _applied(fn: Callable[[Column], Column], value: str) -> Column:
+    return fn(F.col("_lookup_key")).alias(value)
+
+
+@per_session
+def _columns() -> dict[str, Column]:
+    return {
+        "has_key": F.col("_lookup_key").isNotNull(),
+        "right_key": F.col("_lookup_key").alias("_lk_right"),
+        "matches": F.col("_lk_left") == F.col("_lk_right"),
+    }

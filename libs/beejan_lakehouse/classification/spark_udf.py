@@ -103,23 +103,23 @@ def classify(
     rules = RuleSet.from_yaml(settings.rules_path, taxonomy) if use_rules else None
     udf = _classification_udf(model.uri, rules, taxonomy, settings.confidence_threshold, settings.rule_confidence)
 
+    classification = udf(F.col(text_col)).alias("_classification")
+    result = F.col("_classification")
+    outputs = [
+        result["l1"].alias("l1"),
+        result["l2"].alias("l2"),
+        result["confidence"].alias("confidence"),
+        result["classified_by"].alias("classified_by"),
+        F.lit(model.name).alias("model_name"),
+        F.lit(model.version).alias("model_version"),
+        result["needs_review"].alias("needs_review"),
+    ]
+
     def apply(df: DataFrame, with_columns: Mapping[str, Column] | None = None) -> DataFrame:
         # `with_columns` (e.g. another pandas UDF over the same rows) are computed in the same
         # projection, so Spark runs every Python UDF of the row in one Arrow round trip.
-        extra = dict(with_columns or {})
-        staged = df.select("*", udf(F.col(text_col)).alias("_classification"), *[c.alias(n) for n, c in extra.items()])
-        result = F.col("_classification")
-        return staged.select(
-            *[F.col(c) for c in df.columns],
-            *[F.col(n) for n in extra],
-            result["l1"].alias("l1"),
-            result["l2"].alias("l2"),
-            result["confidence"].alias("confidence"),
-            result["classified_by"].alias("classified_by"),
-            F.lit(model.name).alias("model_name"),
-            F.lit(model.version).alias("model_version"),
-            result["needs_review"].alias("needs_review"),
-        )
+        extra = [c.alias(n) for n, c in (with_columns or {}).items()]
+        return df.select("*", classification, *extra).select("*", *outputs).drop("_classification")
 
     return apply
 

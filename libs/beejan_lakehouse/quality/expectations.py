@@ -108,14 +108,16 @@ def evaluate(rules: Sequence[Rule] = RULES, flags: Sequence[Flag] = FLAGS) -> Ca
     order, deduplicated, empty when valid) and quality_flags (array<string>: the flags that
     fire, then clean_flags, then the non-fatal parse_errors such as drift notes).
     """
+    reasons = present(*[_failure(r) for r in rules])
+    fired = present(*[F.when(F.coalesce(F.expr(f.when), F.lit(False)), F.lit(f.flag)) for f in flags])
+    notes = without(F.col("parse_errors"), FATAL_PARSE_ERRORS)
+    quality = {
+        True: compact(F.concat(fired, F.col("clean_flags"), notes)),
+        False: compact(F.concat(fired, notes)),
+    }
 
     def apply(df: DataFrame) -> DataFrame:
-        reasons = present(*[_failure(r) for r in rules])
-        fired = present(*[F.when(F.coalesce(F.expr(f.when), F.lit(False)), F.lit(f.flag)) for f in flags])
-        notes = without(F.col("parse_errors"), FATAL_PARSE_ERRORS)
-        clean_flags = F.col("clean_flags") if "clean_flags" in df.columns else F.array().cast("array<string>")
-        quality = compact(F.concat(fired, clean_flags, notes))
-        return df.withColumn("reasons", reasons).withColumn("quality_flags", quality)
+        return df.withColumns({"reasons": reasons, "quality_flags": quality["clean_flags" in df.columns]})
 
     return apply
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import StringType
 
 from beejan_lakehouse.arrays import count_matches, present
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.lookup import lookup_table, with_lookup
 
 MOJIBAKE_FIXED = "mojibake_fixed"
@@ -70,18 +71,28 @@ def clean_text(df: DataFrame) -> DataFrame:
     characters of text_raw, 0 when null) and clean_flags (array<string>: 'mojibake_fixed'
     when the repair changed a text that looked like mojibake), consumed by the expectations.
     """
+    c = _clean_columns()
+    fixes = lookup_table(df.where(c["needs_python"]), [c["raw"]], _fix_text_udf, "_fixed")
+    return (
+        with_lookup(df, c["raw"], fixes, "_fixed", "_repaired")
+        .withColumns({name: c[name] for name in ("text_clean", "text_length_raw", "clean_flags")})
+        .drop("_repaired")
+    )
+
+
+@per_session
+def _clean_columns() -> dict[str, Column]:
     raw = F.col("text_raw")
-    fixes = lookup_table(df.where(raw.rlike(_NEEDS_PYTHON)), [raw], _fix_text_udf, "_fixed")
     repaired = F.coalesce(F.col("_repaired"), raw)
     collapsed = F.trim(F.regexp_replace(repaired, _WHITESPACE, " "))
     mojibake = raw.rlike(_MOJIBAKE_HINT) & (repaired != raw)
-    return (
-        with_lookup(df, raw, fixes, "_fixed", "_repaired")
-        .withColumn("text_clean", F.coalesce(collapsed, F.lit("")))
-        .withColumn("text_length_raw", F.coalesce(F.length(raw), F.lit(0)).cast("int"))
-        .withColumn("clean_flags", present(F.when(mojibake, F.lit(MOJIBAKE_FIXED))))
-        .drop("_repaired")
-    )
+    return {
+        "raw": raw,
+        "needs_python": raw.rlike(_NEEDS_PYTHON),
+        "text_clean": F.coalesce(collapsed, F.lit("")),
+        "text_length_raw": F.coalesce(F.length(raw), F.lit(0)).cast("int"),
+        "clean_flags": present(F.when(mojibake, F.lit(MOJIBAKE_FIXED))),
+    }
 
 
 def _words_regex(words: Iterable[str]) -> str:
@@ -100,14 +111,18 @@ def language_hint(df: DataFrame) -> DataFrame:
     'en'; markers >= PIDGIN_SHARE of the words -> 'pcm'; otherwise 'mixed'. Words are the
     maximal runs of a-z in the lower-cased text; counted with regexes (generated code).
     """
+    counts, hint = _language_columns()
+    return df.withColumns(counts).withColumn("language_hint", hint).drop(*counts)
+
+
+@per_session
+def _language_columns() -> tuple[dict[str, Column], Column]:
     lower = F.lower(F.col("text_clean"))
-    counted = df.withColumns(
-        {
-            "_lh_words": count_matches(lower, "[a-z]+"),
-            "_lh_strong": count_matches(lower, _STRONG_REGEX),
-            "_lh_weak": count_matches(lower, _WEAK_REGEX),
-        }
-    )
+    counts = {
+        "_lh_words": count_matches(lower, "[a-z]+"),
+        "_lh_strong": count_matches(lower, _STRONG_REGEX),
+        "_lh_weak": count_matches(lower, _WEAK_REGEX),
+    }
     words, strong = F.col("_lh_words"), F.col("_lh_strong")
     markers = strong + F.when(strong > 0, F.col("_lh_weak")).otherwise(0)
     share = markers / F.greatest(words, F.lit(1))
@@ -117,4 +132,4 @@ def language_hint(df: DataFrame) -> DataFrame:
         .when(share >= PIDGIN_SHARE, F.lit("pcm"))
         .otherwise(F.lit("mixed"))
     )
-    return counted.withColumn("language_hint", hint).drop("_lh_words", "_lh_strong", "_lh_weak")
+    return counts, hint

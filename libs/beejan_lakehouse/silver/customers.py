@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType
 
 from beejan_lakehouse.lookup import lookup_table, with_lookup
-from beejan_lakehouse.silver.flags import add_flags
+from beejan_lakehouse.silver.flags import QUALITY_FLAGS, add_flags, flags_column
 from beejan_lakehouse.silver.keys import pseudonymise
 from beejan_lakehouse.silver.pii import ACCOUNT_PATTERN, PHONE_PATTERN
 
@@ -105,49 +105,64 @@ def resolve_customers(dim_customer: DataFrame, key: bytes) -> Callable[[DataFram
     text_phone | text_account | null), quality_flags (+ 'customer_unresolved').
     """
     lookup = dim_customer.select("customer_id", "name", "account_number", *set(_DIM_KEY.values()))
+    # Built once per stream (a column or a join is a py4j round trip; batches reuse them).
+    rights = {
+        kind: F.broadcast(
+            lookup.where(F.col(_DIM_KEY[kind]).isNotNull())
+            # Guards row counts even on a dimension not built by load_reference_dims.
+            .dropDuplicates([_DIM_KEY[kind]])
+            .select(
+                F.col(_DIM_KEY[kind]).alias(f"_rk_{kind}"),
+                F.struct("customer_id", "name", "account_number").alias(f"_m_{kind}"),
+            )
+        )
+        for kind, _ in RESOLUTION_ORDER
+    }
+    conditions = {kind: F.col(key_col) == F.col(f"_rk_{kind}") for kind, key_col in RESOLUTION_ORDER}
+    text = F.col("text_clean")
+    text_phone = {"_raw_text_phone": _nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0))}
+    number_keys = [F.col("msisdn_raw"), F.col("_raw_text_phone")]
+    identifiers = {
+        "_key_email": email_key(F.col("email_raw")),
+        "_key_account": account_key(F.col("account_raw")),
+        "_key_handle": handle_key(F.col("handle")),
+        "_key_text_account": _nullif_empty(F.regexp_extract(text, ACCOUNT_PATTERN, 0)),
+    }
+    kinds = [kind for kind, _ in RESOLUTION_ORDER]
+    match = F.coalesce(*[F.col(f"_m_{k}") for k in kinds])
+    resolved_by = F.coalesce(*[F.when(F.col(f"_m_{k}").isNotNull(), F.lit(k)) for k in kinds])
+    author = F.coalesce(F.col("customer_id"), F.col("_key_msisdn"), F.col("_key_email"), F.col("_key_handle"))
+    customer = {
+        "customer_id": F.col("_match.customer_id"),
+        "customer_name": F.col("_match.name"),
+    }
+    keys = {
+        "customer_key": pseudonymise(F.col("customer_id"), key),
+        "account_key": pseudonymise(F.coalesce(F.col("_match.account_number"), "_key_account"), key),
+        "author_key": pseudonymise(author, key),
+        "customer_resolved": F.col("customer_id").isNotNull(),
+        "resolved_by": resolved_by,
+    }
+    unresolved = flags_column({"customer_unresolved": ~F.col("customer_resolved")})
+    temporary = ["_match", *[c for _, c in RESOLUTION_ORDER], *[f"_m_{k}" for k in kinds]]
 
     def apply(df: DataFrame) -> DataFrame:
-        text = F.col("text_clean")
-        with_text_ids = df.withColumn("_raw_text_phone", _nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0)))
+        with_text_ids = df.withColumns(text_phone)
         # phonenumbers runs once per distinct number as typed (senders repeat all day).
-        numbers = lookup_table(
-            with_text_ids, [F.col("msisdn_raw"), F.col("_raw_text_phone")], normalise_msisdn, "_e164"
-        )
+        numbers = lookup_table(with_text_ids, number_keys, normalise_msisdn, "_e164")
         keyed = (
-            with_lookup(with_text_ids, F.col("msisdn_raw"), numbers, "_e164", "_key_msisdn")
-            .transform(lambda d: with_lookup(d, F.col("_raw_text_phone"), numbers, "_e164", "_key_text_phone"))
-            .withColumn("_key_email", email_key(F.col("email_raw")))
-            .withColumn("_key_account", account_key(F.col("account_raw")))
-            .withColumn("_key_handle", handle_key(F.col("handle")))
-            .withColumn("_key_text_account", _nullif_empty(F.regexp_extract(text, ACCOUNT_PATTERN, 0)))
+            with_lookup(with_text_ids, number_keys[0], numbers, "_e164", "_key_msisdn")
+            .transform(lambda d: with_lookup(d, number_keys[1], numbers, "_e164", "_key_text_phone"))
+            .withColumns(identifiers)
             .drop("_raw_text_phone")
         )
-        for kind, key_col in RESOLUTION_ORDER:
-            right = F.broadcast(
-                lookup.where(F.col(_DIM_KEY[kind]).isNotNull())
-                # Guards row counts even on a dimension not built by load_reference_dims.
-                .dropDuplicates([_DIM_KEY[kind]])
-                .select(
-                    F.col(_DIM_KEY[kind]).alias(f"_rk_{kind}"),
-                    F.struct("customer_id", "name", "account_number").alias(f"_m_{kind}"),
-                )
-            )
-            keyed = keyed.join(right, F.col(key_col) == F.col(f"_rk_{kind}"), "left").drop(f"_rk_{kind}")
-        kinds = [kind for kind, _ in RESOLUTION_ORDER]
-        match = F.coalesce(*[F.col(f"_m_{k}") for k in kinds])
-        resolved_by = F.coalesce(*[F.when(F.col(f"_m_{k}").isNotNull(), F.lit(k)) for k in kinds])
-        author = F.coalesce(F.col("customer_id"), F.col("_key_msisdn"), F.col("_key_email"), F.col("_key_handle"))
-        out = (
-            keyed.withColumn("_match", match)
-            .withColumn("customer_id", F.col("_match.customer_id"))
-            .withColumn("customer_name", F.col("_match.name"))
-            .withColumn("customer_key", pseudonymise(F.col("customer_id"), key))
-            .withColumn("account_key", pseudonymise(F.coalesce(F.col("_match.account_number"), "_key_account"), key))
-            .withColumn("author_key", pseudonymise(author, key))
-            .withColumn("customer_resolved", F.col("customer_id").isNotNull())
-            .withColumn("resolved_by", resolved_by)
-        )
-        out = add_flags(out, {"customer_unresolved": ~F.col("customer_resolved")})
-        return out.drop("_match", *[c for _, c in RESOLUTION_ORDER], *[f"_m_{k}" for k in kinds])
+        for kind, _ in RESOLUTION_ORDER:
+            keyed = keyed.join(rights[kind], conditions[kind], "left").drop(f"_rk_{kind}")
+        out = keyed.withColumn("_match", match).withColumns(customer).withColumns(keys)
+        if QUALITY_FLAGS in df.columns:
+            out = out.withColumn(QUALITY_FLAGS, unresolved)
+        else:
+            out = add_flags(out, {"customer_unresolved": ~F.col("customer_resolved")})
+        return out.drop(*temporary)
 
     return apply

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.silver.minhash import MIN_CHARS, agreement, signature_udf
 
 # Silver columns the de-duplication needs from earlier complaints (dup_cluster_id is never null).
@@ -85,8 +87,12 @@ class NearDuplicateFinder:
         """
         if {"_norm", "_sig"} <= set(df.columns):
             return df
-        with_norm = df.withColumn("_norm", normalised_text("text_masked"))
-        return with_norm.withColumn("_sig", self._signature(F.col("_norm")))
+        norm, sig = self._signature_columns
+        return df.withColumn("_norm", norm).withColumn("_sig", sig)
+
+    @cached_property
+    def _signature_columns(self) -> tuple[Column, Column]:
+        return normalised_text("text_masked"), self._signature(F.col("_norm"))
 
     def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
         """Flag duplicates in a batch against itself and `history` (silver rows in the window).
@@ -98,66 +104,74 @@ class NearDuplicateFinder:
         dup_cluster_id (the cluster's first complaint id; a complaint that is nobody's
         duplicate is its own cluster). Pass a materialised batch: it is read three times.
         """
-        s = self.settings
-
-        def candidates(df: DataFrame, cluster: Column, from_history: bool) -> DataFrame:
-            return df.where(F.col("author_key").isNotNull()).select(
-                F.col("complaint_id").alias("c_id"),
-                F.col("author_key").alias("c_author"),
-                F.col("event_ts_utc").alias("c_ts"),
-                F.col("_norm").alias("c_norm"),
-                F.col("_sig").alias("c_sig"),
-                cluster.alias("c_cluster"),
-                F.lit(from_history).alias("c_history"),
-            )
+        c = _pairing_columns(self.settings)
 
         def apply(batch: DataFrame) -> DataFrame:
             signed = self.signatures(batch)
             history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
-            pool = candidates(history_signed, F.col("dup_cluster_id"), True).unionByName(
-                candidates(signed, F.lit(None).cast("string"), False)
-            )
-            earlier = (
-                F.col("c_history")
-                | (F.col("c_ts") < F.col("event_ts_utc"))
-                | ((F.col("c_ts") == F.col("event_ts_utc")) & (F.col("c_id") < F.col("complaint_id")))
+            pool = (
+                history_signed.where(c["has_author"])
+                .select(*c["history_candidate"])
+                .unionByName(signed.where(c["has_author"]).select(*c["batch_candidate"]))
             )
             # Equi-join on (author, time bucket) so an author's whole history is never paired
             # with itself: each candidate is offered to its own bucket and both neighbours, which
             # covers every pair within the window; then the exact window applies.
-            bucket_s = s.window_hours * 3600
-            left = (
-                signed.where(F.col("author_key").isNotNull())
-                .select("complaint_id", "author_key", "event_ts_utc", "_norm", "_sig")
-                .withColumn("_bucket", F.floor(F.unix_timestamp("event_ts_utc") / bucket_s))
-            )
-            c_bucket = F.floor(F.unix_timestamp("c_ts") / bucket_s)
-            right = pool.withColumn(
-                "c_bucket", F.explode(F.array(c_bucket - 1, c_bucket, c_bucket + 1))
-            )
-            pairs = left.join(
-                right,
-                (F.col("author_key") == F.col("c_author"))
-                & (F.col("_bucket") == F.col("c_bucket"))
-                & (F.col("complaint_id") != F.col("c_id"))
-                & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= bucket_s),
-            ).where(earlier)
-            similar = (F.length("_norm") >= MIN_CHARS) & (
-                agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold
-            )
-            matched = pairs.withColumn(
-                "_kind",
-                F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(similar, F.lit("near")),
-            ).where(F.col("_kind").isNotNull())
-            first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
-            best = (
-                matched.withColumn("_rn", F.row_number().over(first))
-                .where("_rn = 1")
-                .select("complaint_id", "_kind", F.coalesce("c_cluster", "c_id").alias("_cluster"))
-            )
+            left = signed.where(c["has_author"]).select(*c["left"])
+            right = pool.withColumn("c_bucket", c["c_buckets"])
+            pairs = left.join(right, c["pair"]).where(c["earlier"])
+            matched = pairs.withColumn("_kind", c["kind"]).where(c["is_match"])
+            best = matched.withColumn("_rn", c["rank"]).where(c["is_best"]).select(*c["best"])
             return _resolve(signed.join(best, "complaint_id", "left"), history)
 
         return apply
+
+
+@per_session
+def _pairing_columns(s: DedupSettings) -> dict:
+    """The column expressions of `mark`, built once per session for these settings."""
+    bucket_s = s.window_hours * 3600
+
+    def candidate(cluster: Column, from_history: bool) -> list[Column]:
+        return [
+            F.col("complaint_id").alias("c_id"),
+            F.col("author_key").alias("c_author"),
+            F.col("event_ts_utc").alias("c_ts"),
+            F.col("_norm").alias("c_norm"),
+            F.col("_sig").alias("c_sig"),
+            cluster.alias("c_cluster"),
+            F.lit(from_history).alias("c_history"),
+        ]
+
+    c_bucket = F.floor(F.unix_timestamp("c_ts") / bucket_s)
+    similar = (F.length("_norm") >= MIN_CHARS) & (agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold)
+    first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
+    return {
+        "has_author": F.col("author_key").isNotNull(),
+        "history_candidate": candidate(F.col("dup_cluster_id"), True),
+        "batch_candidate": candidate(F.lit(None).cast("string"), False),
+        "left": [
+            F.col("complaint_id"),
+            F.col("author_key"),
+            F.col("event_ts_utc"),
+            F.col("_norm"),
+            F.col("_sig"),
+            F.floor(F.unix_timestamp("event_ts_utc") / bucket_s).alias("_bucket"),
+        ],
+        "c_buckets": F.explode(F.array(c_bucket - 1, c_bucket, c_bucket + 1)),
+        "pair": (F.col("author_key") == F.col("c_author"))
+        & (F.col("_bucket") == F.col("c_bucket"))
+        & (F.col("complaint_id") != F.col("c_id"))
+        & (F.abs(F.unix_timestamp("event_ts_utc") - F.unix_timestamp("c_ts")) <= bucket_s),
+        "earlier": F.col("c_history")
+        | (F.col("c_ts") < F.col("event_ts_utc"))
+        | ((F.col("c_ts") == F.col("event_ts_utc")) & (F.col("c_id") < F.col("complaint_id"))),
+        "kind": F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(similar, F.lit("near")),
+        "is_match": F.col("_kind").isNotNull(),
+        "rank": F.row_number().over(first),
+        "is_best": F.col("_rn") == 1,
+        "best": [F.col("complaint_id"), F.col("_kind"), F.coalesce("c_cluster", "c_id").alias("_cluster")],
+    }
 
 
 def _resolve(df: DataFrame, history: DataFrame) -> DataFrame:
@@ -166,37 +180,42 @@ def _resolve(df: DataFrame, history: DataFrame) -> DataFrame:
     The duplicates and the retweeted originals are few next to the batch, so both lookups are
     broadcast: the batch is never shuffled again here.
     """
-    roots = F.broadcast(
-        df.where(F.col("_cluster").isNotNull()).select(
-            F.col("complaint_id").alias("_child"), F.col("_cluster").alias("_root")
-        )
-    )
-    resolved = (
-        df.join(roots, df["_cluster"] == roots["_child"], "left")
-        .withColumn("_cluster", F.coalesce("_root", "_cluster"))
-        .drop("_child", "_root")
-    )
+    c = _resolve_columns()
+    roots = F.broadcast(df.where(c["has_cluster"]).select(*c["roots"]))
+    resolved = df.join(roots, c["is_root"], "left").withColumn("_cluster", c["root_cluster"]).drop("_child", "_root")
     # A retweet of a complaint we hold joins that complaint's cluster.
-    retweeted = complaint_id(F.lit("social"), F.col("retweet_of_id"))
-    targets = F.broadcast(resolved.where(F.col("retweet_of_id").isNotNull()).select(retweeted.alias("_orig_id")))
+    targets = F.broadcast(resolved.where(c["is_retweet"]).select(c["retweeted"].alias("_orig_id")))
     originals = F.broadcast(
-        history.select(F.col("complaint_id").alias("_orig_id"), F.col("dup_cluster_id").alias("_orig_cluster"))
-        .unionByName(
-            resolved.select(
-                F.col("complaint_id").alias("_orig_id"), F.coalesce("_cluster", "complaint_id").alias("_orig_cluster")
-            )
-        )
+        history.select(*c["history_originals"])
+        .unionByName(resolved.select(*c["batch_originals"]))
         .join(targets, "_orig_id", "left_semi")
         .dropDuplicates(["_orig_id"])
     )
-    with_rt = resolved.join(originals, retweeted == F.col("_orig_id"), "left")
+    with_rt = resolved.join(originals, c["is_original"], "left")
+    return with_rt.withColumns(c["final"]).withColumn("is_duplicate", c["is_duplicate"]).drop(*c["temporary"])
+
+
+@per_session
+def _resolve_columns() -> dict:
+    retweeted = complaint_id(F.lit("social"), F.col("retweet_of_id"))
     retweet = F.col("retweet_of_id").isNotNull() & F.col("_orig_cluster").isNotNull() & F.col("_kind").isNull()
-    kind = F.when(retweet, F.lit("retweet")).otherwise(F.col("_kind"))
-    return (
-        with_rt.withColumn("dup_kind", kind)
-        .withColumn(
-            "dup_cluster_id", F.when(retweet, F.col("_orig_cluster")).otherwise(F.coalesce("_cluster", "complaint_id"))
-        )
-        .withColumn("is_duplicate", F.col("dup_kind").isNotNull())
-        .drop("_kind", "_cluster", "_orig_id", "_orig_cluster", "_norm", "_sig")
-    )
+    return {
+        "has_cluster": F.col("_cluster").isNotNull(),
+        "roots": [F.col("complaint_id").alias("_child"), F.col("_cluster").alias("_root")],
+        "is_root": F.col("_cluster") == F.col("_child"),
+        "root_cluster": F.coalesce("_root", "_cluster"),
+        "is_retweet": F.col("retweet_of_id").isNotNull(),
+        "retweeted": retweeted,
+        "history_originals": [F.col("complaint_id").alias("_orig_id"), F.col("dup_cluster_id").alias("_orig_cluster")],
+        "batch_originals": [
+            F.col("complaint_id").alias("_orig_id"),
+            F.coalesce("_cluster", "complaint_id").alias("_orig_cluster"),
+        ],
+        "is_original": retweeted == F.col("_orig_id"),
+        "final": {
+            "dup_kind": F.when(retweet, F.lit("retweet")).otherwise(F.col("_kind")),
+            "dup_cluster_id": F.when(retweet, F.col("_orig_cluster")).otherwise(F.coalesce("_cluster", "complaint_id")),
+        },
+        "is_duplicate": F.col("dup_kind").isNotNull(),
+        "temporary": ("_kind", "_cluster", "_orig_id", "_orig_cluster", "_norm", "_sig"),
+    }

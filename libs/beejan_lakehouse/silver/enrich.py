@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from beejan_lakehouse.silver.dims import ReferenceDims
-from beejan_lakehouse.silver.flags import add_flags
+from beejan_lakehouse.silver.flags import QUALITY_FLAGS, flags_column
 
 LAGOS_ZONE = "Africa/Lagos"
 OUTPUT_COLUMNS = (
@@ -132,59 +132,60 @@ def enrich(dims: ReferenceDims) -> Callable[[DataFrame], DataFrame]:
         hit = F.lower(F.regexp_extract(F.col("text_clean"), regex, 1))
         return F.when(hit != "", hit)
 
+    place_parts = F.split(F.col("place_raw"), ",")
+    place_city = _get(city_by_lower, F.lower(F.trim(F.element_at(place_parts, -1))))
+    place_area = F.when(F.size(place_parts) > 1, F.trim(F.element_at(place_parts, 1)))
+    text_area = _get(area_by_lower, F.col("_text_area_l"))
+    text_area_city = _get(area_city, F.col("_text_area_l"))
+    text_city = F.coalesce(_get(city_by_lower, F.col("_text_city_l")), text_area_city)
+    home_city = _get(city_by_lower, F.lower(F.col("_home_city")))
+    # Scanning the text for ~170 place names is the costly part: only when nothing better is known.
+    need_text = home_city.isNull() & place_city.isNull()
+    text_places = {
+        "_text_city_l": F.when(need_text, found(city_regex)),
+        "_text_area_l": F.when(need_text, found(area_regex)),
+    }
+    location = F.when(home_city.isNotNull(), F.struct(home_city.alias("c"), F.col("_home_area").alias("a"))).when(
+        place_city.isNotNull(), F.struct(place_city.alias("c"), place_area.alias("a"))
+    ).when(
+        text_city.isNotNull(),
+        # The named neighbourhood only counts when it lies in the city we settled on.
+        F.struct(text_city.alias("c"), F.when(text_area_city == text_city, text_area).alias("a")),
+    )
+    city, area = F.col("_loc.c"), F.col("_loc.a")
+    city_area = F.concat(city, F.lit(_SEP), area)
+    local_date = F.to_date(F.from_utc_timestamp(F.col("event_ts_utc"), LAGOS_ZONE))
+    attributes = {
+        "city": city,
+        "region": _get(region, city),
+        "state": _get(state, city),
+        "cluster_id": _get(cluster, city_area),
+        "site_id": F.coalesce(_get(site, city_area), _get(city_site, city)),
+        "plan_id": F.col("_plan_id"),
+        "segment_id": F.col("_segment_id"),
+    }
+    dependent = {
+        "cell_id": _get(single_cell, F.col("cluster_id")),
+        "plan_type": _get(plan_type, F.col("plan_id")),
+    }
+    # Campaign calendars are Lagos business days, not UTC days.
+    campaign = _active_campaign(ref.campaigns, F.col("plan_type"), local_date)
+    resolved = F.col("customer_id").isNotNull()
+    flags = {
+        "region_unknown": F.col("region").isNull(),
+        "cluster_unknown": F.col("cluster_id").isNull(),
+        "plan_unknown": resolved & F.col("plan_type").isNull(),
+        "segment_unknown": resolved & _get(segments, F.col("segment_id")).isNull(),
+    }
+    flagged = {True: flags_column(flags, existing=True), False: flags_column(flags, existing=False)}
+    temporary = (
+        "_cust_id", "_home_city", "_home_area", "_plan_id", "_segment_id", "_text_city_l", "_text_area_l", "_loc",
+    )  # fmt: skip
+    join_on = F.col("customer_id") == F.col("_cust_id")
+
     def apply(df: DataFrame) -> DataFrame:
-        joined = df.join(customers, F.col("customer_id") == F.col("_cust_id"), "left")
-        place_parts = F.split(F.col("place_raw"), ",")
-        place_city = _get(city_by_lower, F.lower(F.trim(F.element_at(place_parts, -1))))
-        place_area = F.when(F.size(place_parts) > 1, F.trim(F.element_at(place_parts, 1)))
-        text_area = _get(area_by_lower, F.col("_text_area_l"))
-        text_area_city = _get(area_city, F.col("_text_area_l"))
-        text_city = F.coalesce(_get(city_by_lower, F.col("_text_city_l")), text_area_city)
-        home_city = _get(city_by_lower, F.lower(F.col("_home_city")))
-        # Scanning the text for ~170 place names is the costly part: only when nothing better is known.
-        need_text = home_city.isNull() & place_city.isNull()
-        located = (
-            joined.withColumn("_text_city_l", F.when(need_text, found(city_regex)))
-            .withColumn("_text_area_l", F.when(need_text, found(area_regex)))
-            .withColumn(
-                "_loc",
-                F.when(home_city.isNotNull(), F.struct(home_city.alias("c"), F.col("_home_area").alias("a")))
-                .when(place_city.isNotNull(), F.struct(place_city.alias("c"), place_area.alias("a")))
-                .when(
-                    text_city.isNotNull(),
-                    # The named neighbourhood only counts when it lies in the city we settled on.
-                    F.struct(text_city.alias("c"), F.when(text_area_city == text_city, text_area).alias("a")),
-                ),
-            )
-        )
-        city, area = F.col("_loc.c"), F.col("_loc.a")
-        city_area = F.concat(city, F.lit(_SEP), area)
-        local_date = F.to_date(F.from_utc_timestamp(F.col("event_ts_utc"), LAGOS_ZONE))
-        out = (
-            located.withColumn("city", city)
-            .withColumn("region", _get(region, city))
-            .withColumn("state", _get(state, city))
-            .withColumn("cluster_id", _get(cluster, city_area))
-            .withColumn("site_id", F.coalesce(_get(site, city_area), _get(city_site, city)))
-            .withColumn("cell_id", _get(single_cell, F.col("cluster_id")))
-            .withColumn("plan_id", F.col("_plan_id"))
-            .withColumn("plan_type", _get(plan_type, F.col("plan_id")))
-            .withColumn("segment_id", F.col("_segment_id"))
-            # Campaign calendars are Lagos business days, not UTC days.
-            .withColumn("campaign_id", _active_campaign(ref.campaigns, F.col("plan_type"), local_date))
-        )
-        resolved = F.col("customer_id").isNotNull()
-        out = add_flags(
-            out,
-            {
-                "region_unknown": F.col("region").isNull(),
-                "cluster_unknown": F.col("cluster_id").isNull(),
-                "plan_unknown": resolved & F.col("plan_type").isNull(),
-                "segment_unknown": resolved & _get(segments, F.col("segment_id")).isNull(),
-            },
-        )
-        return out.drop(
-            "_cust_id", "_home_city", "_home_area", "_plan_id", "_segment_id", "_text_city_l", "_text_area_l", "_loc"
-        )
+        located = df.join(customers, join_on, "left").withColumns(text_places).withColumn("_loc", location)
+        out = located.withColumns(attributes).withColumns(dependent).withColumn("campaign_id", campaign)
+        return out.withColumn(QUALITY_FLAGS, flagged[QUALITY_FLAGS in df.columns]).drop(*temporary)
 
     return apply

@@ -16,11 +16,12 @@ def add_flags(df: DataFrame, flags: dict[str, Column]) -> DataFrame:
     Input columns: whatever the conditions read, optional quality_flags.
     Output columns: quality_flags (array<string>, never null, each flag at most once).
     """
-    current = (
-        F.coalesce(F.col(QUALITY_FLAGS), F.array().cast("array<string>"))
-        if QUALITY_FLAGS in df.columns
-        else F.array().cast("array<string>")
-    )
+    return df.withColumn(QUALITY_FLAGS, flags_column(flags, QUALITY_FLAGS in df.columns))
+
+
+def flags_column(flags: dict[str, Column], existing: bool = True) -> Column:
+    """The `quality_flags` value of `add_flags` (build it once, apply it to every batch)."""
+    current = F.coalesce(F.col(QUALITY_FLAGS), F.array().cast("array<string>")) if existing else None
     # A null condition (unknown) is not a flag: `present` drops the nulls `when` yields.
     new = present(*[F.when(cond, F.lit(name)) for name, cond in flags.items()])
-    return df.withColumn(QUALITY_FLAGS, compact(F.concat(current, new)))
+    return new if current is None else compact(F.concat(current, new))

@@ -97,39 +97,44 @@ def mask_pii(
     accounts (an 13-digit 234… phone is also a card candidate).
     """
 
+    text = F.col(text_col)
+    # Each stage is a column of its own: the next stage and the type check both read it,
+    # and Spark evaluates it once per row.
+    # The e-mail regex backtracks over every word; most texts have no '@' at all.
+    emails = F.when(F.instr(text, "@") > 0, F.regexp_replace(text, EMAIL_PATTERN, "<EMAIL>")).otherwise(text)
+    stages = [
+        ("_pii_email", emails),
+        ("_pii_phone", F.regexp_replace(F.col("_pii_email"), PHONE_PATTERN, "<PHONE>")),
+        ("_pii_card", _mask_cards(F.col("_pii_phone"))),
+        ("_pii_account", F.regexp_replace(F.col("_pii_card"), ACCOUNT_PATTERN, "<ACCOUNT>")),
+    ]
+    masked = F.col("_pii_account")
+    changed = {
+        "PHONE": F.col("_pii_phone") != F.col("_pii_email"),
+        "EMAIL": F.col("_pii_email") != text,
+        "ACCOUNT": F.col("_pii_account") != F.col("_pii_card"),
+        "CARD": F.col("_pii_card") != F.col("_pii_phone"),
+        "NAME": F.col("text_masked") != F.col("_pii_account"),
+    }
+    types = present(*[F.when(changed[t], F.lit(t)) for t in PII_TYPES])
+    temporary = ("_pii_email", "_pii_phone", "_pii_card", "_pii_account", "_pii_names")
+    # One regex per row (each row has its own names): cheaper than any pre-test measured.
+    parts = F.col("_pii_names")
+    pattern = name_pattern(parts)
+    with_names = F.when(pattern.isNull(), masked).otherwise(F.regexp_replace(masked, pattern, F.lit("<NAME>")))
+    name_parts_of: dict[tuple[str, ...], Column] = {}
+
     def apply(df: DataFrame) -> DataFrame:
-        text = F.col(text_col)
-        # Each stage is a column of its own: the next stage and the type check both read it,
-        # and Spark evaluates it once per row.
-        staged = (
-            # The e-mail regex backtracks over every word; most texts have no '@' at all.
-            df.withColumn(
-                "_pii_email",
-                F.when(F.instr(text, "@") > 0, F.regexp_replace(text, EMAIL_PATTERN, "<EMAIL>")).otherwise(text),
-            )
-            .withColumn("_pii_phone", F.regexp_replace(F.col("_pii_email"), PHONE_PATTERN, "<PHONE>"))
-            .withColumn("_pii_card", _mask_cards(F.col("_pii_phone")))
-            .withColumn("_pii_account", F.regexp_replace(F.col("_pii_card"), ACCOUNT_PATTERN, "<ACCOUNT>"))
-        )
-        masked = F.col("_pii_account")
-        names = [F.col(c) for c in name_cols if c in df.columns]
-        if names:
-            staged = staged.withColumn("_pii_names", name_parts(*names))
-            parts = F.col("_pii_names")
-            # One regex per row (each row has its own names): cheaper than any pre-test measured.
-            pattern = name_pattern(parts)
-            masked = F.when(pattern.isNull(), masked).otherwise(F.regexp_replace(masked, pattern, F.lit("<NAME>")))
-        staged = staged.withColumn("text_masked", masked)
-        changed = {
-            "PHONE": F.col("_pii_phone") != F.col("_pii_email"),
-            "EMAIL": F.col("_pii_email") != text,
-            "ACCOUNT": F.col("_pii_account") != F.col("_pii_card"),
-            "CARD": F.col("_pii_card") != F.col("_pii_phone"),
-            "NAME": F.col("text_masked") != F.col("_pii_account"),
-        }
-        types = present(*[F.when(changed[t], F.lit(t)) for t in PII_TYPES])
-        return staged.withColumn("pii_types", types).drop(
-            "_pii_email", "_pii_phone", "_pii_card", "_pii_account", "_pii_names"
-        )
+        staged = df
+        for name, col in stages:
+            staged = staged.withColumn(name, col)
+        present_names = tuple(c for c in name_cols if c in df.columns)
+        if present_names:
+            if present_names not in name_parts_of:
+                name_parts_of[present_names] = name_parts(*[F.col(c) for c in present_names])
+            staged = staged.withColumn("_pii_names", name_parts_of[present_names]).withColumn("text_masked", with_names)
+        else:
+            staged = staged.withColumn("text_masked", masked)
+        return staged.withColumn("pii_types", types).drop(*temporary)
 
     return apply

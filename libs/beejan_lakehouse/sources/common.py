@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from beejan_lakehouse.arrays import present, without
+from beejan_lakehouse.columns import cast, per_session
 from beejan_lakehouse.silver.schema import PARSED
 
 KAFKA_TABLE = "bronze.kafka_events"
@@ -38,27 +39,26 @@ def kafka_payload(fields: Iterable[str]) -> Callable[[DataFrame], DataFrame]:
     (int -> string) parses the same either way. A struct rather than a map<string,string>:
     a field is then one positional read instead of a scan over the payload's keys.
     """
-    schema = StructType([StructField(f, StringType()) for f in dict.fromkeys(fields)])
-    schema = schema.add(_CORRUPT, StringType())
+    columns = _payload_columns(tuple(dict.fromkeys(fields)))
 
     def apply(df: DataFrame) -> DataFrame:
-        # Invalid UTF-8 (a payload cut inside a multi-byte char) becomes U+FFFD, so the
-        # quarantine copy is always writable text; valid text (including mojibake) is untouched.
-        payload = F.make_valid_utf8(F.col("value").cast("string"))
-        trimmed = F.trim(F.col("_payload"))
-        parsed = F.from_json(F.col("_payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT})
-        # Spark's JSON reader stops after the first complete object, so trailing junk after '}'
-        # ("{...}\x00}garbage") must be caught by looking at the last character.
-        well_formed = (
-            trimmed.startswith("{") & trimmed.endswith("}") & parsed.isNotNull() & parsed[_CORRUPT].isNull()
-        )
-        return (
-            df.withColumn("_payload", payload)
-            .withColumn("_json", F.when(well_formed, parsed))
-            .withColumn("_keys", F.when(well_formed, F.json_object_keys(F.col("_payload"))))
-        )
+        return df.withColumn("_payload", columns[0]).withColumns({"_json": columns[1], "_keys": columns[2]})
 
     return apply
+
+
+@per_session
+def _payload_columns(fields: tuple[str, ...]) -> tuple[Column, Column, Column]:
+    schema = StructType([StructField(f, StringType()) for f in fields]).add(_CORRUPT, StringType())
+    # Invalid UTF-8 (a payload cut inside a multi-byte char) becomes U+FFFD, so the quarantine
+    # copy is always writable text; valid text (including mojibake) is untouched.
+    payload = F.make_valid_utf8(F.col("value").cast("string"))
+    trimmed = F.trim(F.col("_payload"))
+    parsed = F.from_json(F.col("_payload"), schema, {"columnNameOfCorruptRecord": _CORRUPT})
+    # Spark's JSON reader stops after the first complete object, so trailing junk after '}'
+    # ("{...}\x00}garbage") must be caught by looking at the last character.
+    well_formed = trimmed.startswith("{") & trimmed.endswith("}") & parsed.isNotNull() & parsed[_CORRUPT].isNull()
+    return payload, F.when(well_formed, parsed), F.when(well_formed, F.json_object_keys(F.col("_payload")))
 
 
 def json_field(name: str, *aliases: str) -> Column:
@@ -155,8 +155,13 @@ def to_parsed(df: DataFrame, channel: str, fields: Mapping[str, Column]) -> Data
 
     `fields` maps PARSED column names to expressions; `channel` and `ingest_ts` are filled here.
     """
+    return df.select(*parsed_columns(channel, fields))
+
+
+def parsed_columns(channel: str, fields: Mapping[str, Column]) -> list[Column]:
+    """The select list of `to_parsed` (build it once per session and reuse it per batch)."""
     exprs = {"channel": F.lit(channel), "ingest_ts": F.col("ingest_ts"), **fields}
     unknown = set(exprs) - set(PARSED.fieldNames())
     if unknown:
         raise ValueError(f"not PARSED columns: {sorted(unknown)}")
-    return df.select(*[exprs.get(f.name, F.lit(None)).cast(f.dataType).alias(f.name) for f in PARSED.fields])
+    return [cast(exprs.get(f.name, F.lit(None)), f.dataType).alias(f.name) for f in PARSED.fields]

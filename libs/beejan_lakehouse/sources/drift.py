@@ -7,6 +7,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from beejan_lakehouse.arrays import any_startswith
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.sources import call_center, sms, social, web_export, webform
 
 KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
@@ -29,37 +30,55 @@ def detect_drift(parsed: DataFrame) -> DataFrame:
     added_*: expected = the source's known fields, observed = the unknown name;
     renamed_field: expected = current name, observed = name sent; type_changed: 'field:type'.
     """
+    c = _drift_columns()
     # Drift is rare: drop the records without any first (one generated-code test per record).
-    parsed = parsed.where(F.col("rescued_data").isNotNull() | any_startswith(F.col("parse_errors"), DRIFT_NOTE_PREFIX))
+    parsed = parsed.where(c["any_drift"])
+    added = parsed.where(c["rescued"]).select(*c["added"])
+    notes = parsed.select("channel", c["location"], c["note"]).select(*c["note_parts"])
+    changes = notes.select(*c["changes"])
+    return added.unionByName(changes).distinct().withColumn("detected_at", c["now"])
+
+
+@per_session
+def _drift_columns() -> dict:
     location = F.coalesce(F.col("bronze_file"), F.col("bronze_table"))
-    added = parsed.where(F.col("rescued_data").isNotNull()).select(
-        F.col("channel").alias("source"),
-        location.alias("location"),
-        F.when(F.col("bronze_file").isNotNull(), F.lit("added_column")).otherwise(F.lit("added_field")).alias("kind"),
-        _known_fields_of(F.col("channel")).alias("expected"),
-        # rescued_data is a JSON object for JSON sources, a list of {k, v} for duplicate CSV names
-        F.explode(F.coalesce(F.json_object_keys("rescued_data"), F.array().cast("array<string>"))).alias("observed"),
-    )
-    note = F.explode(F.filter("parse_errors", lambda e: e.startswith(DRIFT_NOTE_PREFIX))).alias("note")
-    notes = parsed.select("channel", location.alias("location"), note).select(
-        F.col("channel").alias("source"),
-        "location",
-        F.split("note", ":").getItem(1).alias("kind"),
-        F.split("note", ":", 3).getItem(2).alias("detail"),
-    )
     detail = F.col("detail")
     renamed = F.split(detail, "->")
     field = F.split(detail, ":").getItem(0)
     types = F.split(F.split(detail, ":").getItem(1), "->")
-    changes = notes.select(
-        F.col("source"),
-        F.col("location"),
-        F.regexp_replace("kind", "^renamed$", "renamed_field").alias("kind"),
-        F.when(F.col("kind") == "renamed", renamed.getItem(1))
-        .otherwise(F.concat_ws(":", field, types.getItem(0)))
-        .alias("expected"),
-        F.when(F.col("kind") == "renamed", renamed.getItem(0))
-        .otherwise(F.concat_ws(":", field, types.getItem(1)))
-        .alias("observed"),
-    )
-    return added.unionByName(changes).distinct().withColumn("detected_at", F.current_timestamp())
+    return {
+        "any_drift": F.col("rescued_data").isNotNull() | any_startswith(F.col("parse_errors"), DRIFT_NOTE_PREFIX),
+        "rescued": F.col("rescued_data").isNotNull(),
+        "location": location.alias("location"),
+        "added": [
+            F.col("channel").alias("source"),
+            location.alias("location"),
+            F.when(F.col("bronze_file").isNotNull(), F.lit("added_column"))
+            .otherwise(F.lit("added_field"))
+            .alias("kind"),
+            _known_fields_of(F.col("channel")).alias("expected"),
+            # rescued_data is a JSON object for JSON sources, a list of {k, v} for duplicate CSV names
+            F.explode(F.coalesce(F.json_object_keys("rescued_data"), F.array().cast("array<string>"))).alias(
+                "observed"
+            ),
+        ],
+        "note": F.explode(F.filter("parse_errors", lambda e: e.startswith(DRIFT_NOTE_PREFIX))).alias("note"),
+        "note_parts": [
+            F.col("channel").alias("source"),
+            F.col("location"),
+            F.split("note", ":").getItem(1).alias("kind"),
+            F.split("note", ":", 3).getItem(2).alias("detail"),
+        ],
+        "changes": [
+            F.col("source"),
+            F.col("location"),
+            F.regexp_replace("kind", "^renamed$", "renamed_field").alias("kind"),
+            F.when(F.col("kind") == "renamed", renamed.getItem(1))
+            .otherwise(F.concat_ws(":", field, types.getItem(0)))
+            .alias("expected"),
+            F.when(F.col("kind") == "renamed", renamed.getItem(0))
+            .otherwise(F.concat_ws(":", field, types.getItem(1)))
+            .alias("observed"),
+        ],
+        "now": F.current_timestamp(),
+    }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.sources.common import (
     LAGOS,
     json_field,
@@ -12,9 +13,9 @@ from beejan_lakehouse.sources.common import (
     kafka_lineage,
     kafka_payload,
     local_to_utc,
+    parsed_columns,
     renamed_note,
     rescued_json,
-    to_parsed,
 )
 
 CHANNEL = "sms"
@@ -31,10 +32,13 @@ def parse_sms(df: DataFrame) -> DataFrame:
     event_tz = 'Africa/Lagos'; `text` or its v2 name `body` -> text_raw (a parse note
     'drift:renamed:body->text' records the rename); `from` -> msisdn_raw.
     """
-    j = df.transform(kafka_payload(KNOWN_FIELDS))
+    return df.transform(kafka_payload(KNOWN_FIELDS)).select(*_projection())
+
+
+@per_session
+def _projection() -> list[Column]:
     received = json_field("received_at")
-    return to_parsed(
-        j,
+    return parsed_columns(
         CHANNEL,
         {
             "source_id": F.coalesce(json_field("message_id"), F.col("key").cast("string")),

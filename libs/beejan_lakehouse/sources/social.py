@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.sources.common import (
     iso_offset_of,
     iso_offset_to_utc,
@@ -13,8 +14,8 @@ from beejan_lakehouse.sources.common import (
     kafka_lineage,
     kafka_payload,
     nested_field,
+    parsed_columns,
     rescued_json,
-    to_parsed,
 )
 
 CHANNEL = "social"
@@ -35,10 +36,13 @@ def parse_social(df: DataFrame) -> DataFrame:
     event_tz; user.handle -> handle, user.display_name -> name_raw, place.full_name ->
     place_raw; source_id falls back to the Kafka key (the post id) when the JSON is broken.
     """
-    j = df.transform(kafka_payload(KNOWN_FIELDS))
+    return df.transform(kafka_payload(KNOWN_FIELDS)).select(*_projection())
+
+
+@per_session
+def _projection() -> list[Column]:
     created = json_field("created_at")
-    return to_parsed(
-        j,
+    return parsed_columns(
         CHANNEL,
         {
             "source_id": F.coalesce(json_field("post_id"), F.col("key").cast("string")),

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.sources.common import (
     epoch_millis_to_utc,
     json_field,
     json_parse_errors,
     kafka_lineage,
     kafka_payload,
+    parsed_columns,
     rescued_json,
-    to_parsed,
 )
 
 CHANNEL = "webform"
@@ -32,12 +33,15 @@ def parse_webform(df: DataFrame) -> DataFrame:
     (both parse; the string form adds the parse note TS_AS_STRING) -> event_ts_utc,
     event_tz = 'UTC'; phone -> msisdn_raw; category -> web_category; description -> text_raw.
     """
-    j = df.transform(kafka_payload(KNOWN_FIELDS))
+    return df.transform(kafka_payload(KNOWN_FIELDS)).select(*_projection())
+
+
+@per_session
+def _projection() -> list[Column]:
     ts = json_field("ts")
     # The map parse hides JSON types, so the drift (number -> string) is read off the payload.
     ts_quoted = F.col("_json").isNotNull() & F.col("_payload").rlike(r'"ts"\s*:\s*"')
-    return to_parsed(
-        j,
+    return parsed_columns(
         CHANNEL,
         {
             "source_id": F.coalesce(json_field("form_id"), F.col("key").cast("string")),
