@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "[test] ruff check"
-.venv/bin/ruff check libs jobs tests bench
+.venv/bin/ruff check libs jobs tests bench notebooks
 echo "[test] pytest $*"
 exec .venv/bin/python -m pytest "$@"
