@@ -327,7 +327,7 @@ def process_batch(
     """Run one batch of PARSED rows through silver and write it; returns the reconciled counts."""
     started = time.monotonic()
     # Parsed once: the Python lookups (ftfy, phonenumbers) read their keys off it first.
-    parsed = parsed.localCheckpoint(eager=True)
+    parsed = _right_sized(parsed.localCheckpoint(eager=True))
     # Every per-row step runs once, here; the batch is materialised and later steps read it.
     rows = (
         parsed.transform(ctx.standardise)
@@ -389,6 +389,19 @@ def process_batch(
         " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
     )
     return result
+
+
+# Rows per partition of a batch: a live micro-batch of a few hundred rows runs as one task per
+# stage instead of one per bronze file and channel parser (each task deserialises the ~2 MB
+# plan closure; tens of tasks per stage cost more than the rows), a backlog keeps its parallelism.
+ROWS_PER_PARTITION = 1_000
+
+
+def _right_sized(parsed: DataFrame) -> DataFrame:
+    """The materialised batch with at most one partition per ROWS_PER_PARTITION rows (no shuffle)."""
+    partitions = parsed.rdd.getNumPartitions()
+    wanted = max(1, -(-parsed.count() // ROWS_PER_PARTITION))
+    return parsed.coalesce(wanted) if wanted < partitions else parsed
 
 
 def _append_drift(spark: SparkSession, cfg: Config, rows: DataFrame, app_id: str, batch_id: int) -> None:
