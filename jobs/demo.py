@@ -73,7 +73,8 @@ def to_silver(spark, cfg: Config) -> None:
 
 def to_gold(spark, cfg: Config, day) -> dict:
     settings = load_gold_settings()
-    await_and_log(start_live_windows(spark, cfg, "availableNow", settings))
+    if settings.live.update == "stream":  # else silver's batches have updated gold.live_15min already
+        await_and_log(start_live_windows(spark, cfg, "availableNow", settings))
     return {"alerts": evaluate_alerts(spark, cfg, settings), "kpi_rows": compute_daily_kpis(spark, cfg, day, settings)}
 
 

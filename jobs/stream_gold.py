@@ -1,4 +1,4 @@
-"""Stream silver.complaints into gold.live_15min and evaluate spike/drop alerts (webhook push)."""
+"""Evaluate spike/drop alerts (webhook push); with live.update: stream, also stream silver into gold.live_15min."""
 
 from __future__ import annotations
 
@@ -28,17 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_gold_settings()
     with job_run("stream_gold", args) as (cfg, summary):
         spark = build_spark(cfg, app_name="beejan-stream-gold")
-        query = start_live_windows(spark, cfg, args.trigger, settings)
-        if args.trigger == "availableNow":
-            await_and_log(query)
+        trigger = args.trigger or settings.live.trigger
+        if settings.live.update == "in_silver":
+            # Silver's batches update the live table; this job only evaluates the alerts.
+            log.info("gold.live_15min is updated by silver (live.update: in_silver): alerts only")
+            while trigger != "availableNow" and not args.no_alerts:
+                time.sleep(settings.alerts.evaluate_every_seconds)
+                _evaluate(spark, cfg, settings, summary)
         else:
-            # Alerts run on the driver between waits, off the live query's critical path: a slow
-            # webhook never delays the live table.
-            while query.isActive:
-                query.awaitTermination(settings.alerts.evaluate_every_seconds)
-                if query.isActive and not args.no_alerts:
-                    _evaluate(spark, cfg, settings, summary)
-            await_and_log(query, timeout_s=0)
+            query = start_live_windows(spark, cfg, args.trigger, settings)
+            if trigger == "availableNow":
+                await_and_log(query)
+            else:
+                # Alerts run on the driver between waits, off the live query's critical path: a
+                # slow webhook never delays the live table.
+                while query.isActive:
+                    query.awaitTermination(settings.alerts.evaluate_every_seconds)
+                    if query.isActive and not args.no_alerts:
+                        _evaluate(spark, cfg, settings, summary)
+                await_and_log(query, timeout_s=0)
         if not args.no_alerts:
             _evaluate(spark, cfg, settings, summary)
     return 0

@@ -21,6 +21,7 @@ crash is applied exactly once to every table.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -290,9 +291,23 @@ def _delta_txn(spark: SparkSession, app_id: str, version: int) -> Iterator[None]
         spark.conf.unset("spark.databricks.delta.write.txnVersion")
 
 
+MERGE_ATTEMPTS = 5
+
+
 def _merge_counts(
     spark: SparkSession, cfg: Config, source: DataFrame, dates: list[str], app_id: str, batch_id: int
 ) -> None:
+    """MERGE the batch's counts; retried when another writer committed to the same windows first.
+
+    Several silver streams (Kafka events, call-centre files) may update the table at once. A
+    retry is safe: the txn confs make Delta skip the MERGE if an earlier attempt did commit.
+    """
+    from delta.exceptions import (
+        ConcurrentAppendException,
+        ConcurrentDeleteReadException,
+        ConcurrentTransactionException,
+        ConcurrentWriteException,
+    )
     from delta.tables import DeltaTable
 
     # Literal dates let Delta prune the target to the touched partitions.
@@ -300,18 +315,65 @@ def _merge_counts(
         [f"t.window_date IN ({', '.join(repr(d) for d in dates)})", "t.window_date = s.window_date"]
         + [f"t.{c} = s.{c}" for c in KEY_COLUMNS]
     )
-    target = DeltaTable.forPath(spark, table_path(cfg, LIVE_15MIN.name)).alias("t")
-    with _delta_txn(spark, app_id, batch_id):
-        (
-            target.merge(source.alias("s"), on)
-            .whenMatchedUpdate(set={"complaints": "t.complaints + s.complaints", "updated_at": "s.updated_at"})
-            .whenNotMatchedInsertAll()
-            .execute()
-        )
+    conflicts = (
+        ConcurrentAppendException,
+        ConcurrentDeleteReadException,
+        ConcurrentTransactionException,
+        ConcurrentWriteException,
+    )
+    for attempt in range(1, MERGE_ATTEMPTS + 1):
+        target = DeltaTable.forPath(spark, table_path(cfg, LIVE_15MIN.name)).alias("t")
+        try:
+            with _delta_txn(spark, app_id, batch_id):
+                (
+                    target.merge(source.alias("s"), on)
+                    .whenMatchedUpdate(set={"complaints": "t.complaints + s.complaints", "updated_at": "s.updated_at"})
+                    .whenNotMatchedInsertAll()
+                    .execute()
+                )
+            return
+        except conflicts:
+            if attempt == MERGE_ATTEMPTS:
+                raise
+            log.warning(
+                "%s batch %d: concurrent update of %s, retrying (%d)", app_id, batch_id, LIVE_15MIN.name, attempt
+            )
+            time.sleep(0.2 * attempt)
 
 
 def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
     df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(path)
+
+
+class LiveWindowUpdater:
+    """Updates gold.live_15min from inside another stream's micro-batch (live.update: in_silver).
+
+    Silver calls `apply` with the complaints a batch inserts, before it commits them, so a
+    complaint is in the live table as soon as silver has it, without a hop of its own (trigger
+    wait, Delta source listing, micro-batch overhead). Each calling query has its own ledger
+    rows in ops.gold_batches (query `live_from_<silver query>`), hence its own watermark, and its
+    batch ids are the silver query's, so a replayed silver batch is applied exactly once.
+
+    The MERGE runs in a session of its own (same SparkContext, own SQL confs): Delta's txn
+    confs it sets must not reach the silver writes committing beside it on other threads.
+    """
+
+    def __init__(self, spark: SparkSession, cfg: Config, settings: GoldSettings) -> None:
+        self.spark = spark.newSession()
+        self.cfg = cfg
+        self.delay = parse_duration(settings.live.watermark)
+        self._trackers: dict[str, WatermarkTracker] = {}
+        ensure_live_tables(self.spark, cfg)
+
+    def apply(self, source_query: str, complaints: DataFrame, batch_id: int) -> dict[str, int]:
+        """Count one batch of silver complaints (event_ts_utc, channel, region, l1, l2, is_duplicate)."""
+        query = f"live_from_{source_query}"
+        tracker = self._trackers.get(query)
+        if tracker is None:
+            tracker = self._trackers[query] = WatermarkTracker(self.spark, self.cfg, query, self.delay)
+        counts = apply_batch(self.spark, self.cfg, tracker, complaints, batch_id)
+        log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in counts.items()))
+        return counts
 
 
 def ensure_live_tables(spark: SparkSession, cfg: Config) -> None:
@@ -327,8 +389,16 @@ def start_live_windows(
     settings: GoldSettings | None = None,
     query: str = LIVE_QUERY,
 ) -> StreamingQuery:
-    """Stream silver.complaints (Delta source) into gold.live_15min; one foreachBatch per micro-batch."""
+    """Stream silver.complaints (Delta source) into gold.live_15min; one foreachBatch per micro-batch.
+
+    Only with live.update: stream (with in_silver, silver's batches update the table themselves).
+    """
     settings = settings or load_gold_settings()
+    if settings.live.update != "stream":
+        raise ValueError(
+            f"gold.live_15min is updated by silver's batches (live.update: {settings.live.update}); "
+            "a live-windows stream as well would count every complaint twice"
+        )
     ensure_table(spark, cfg, SILVER_COMPLAINTS)
     ensure_live_tables(spark, cfg)
     tracker = WatermarkTracker(spark, cfg, query, parse_duration(settings.live.watermark))

@@ -23,9 +23,13 @@ class GoldConfigError(ValueError):
     """conf/gold.yaml or an override is invalid; the message names the key and the source."""
 
 
+LIVE_UPDATES = ("in_silver", "stream")
+
+
 @dataclass(frozen=True)
 class LiveSettings:
     watermark: str
+    update: str  # in_silver | stream (see conf/gold.yaml)
     trigger: str
     interval: str
     max_files_per_trigger: int
@@ -113,6 +117,10 @@ def load_gold_settings(path: Path | str | None = None, overrides: dict[str, Any]
                 k: _typed(path, f"{section}.{k}", merged[section][k], f.type)
                 for k, f in cls.__dataclass_fields__.items()
             }
+        )
+    if built["live"].update not in LIVE_UPDATES:
+        raise GoldConfigError(
+            f"{path}: live.update must be one of {', '.join(LIVE_UPDATES)}, not {built['live'].update!r}"
         )
     return GoldSettings(**built)
 

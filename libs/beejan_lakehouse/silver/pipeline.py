@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Protocol
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -89,6 +90,10 @@ SILVER_BATCHES = TableSpec(
 )
 
 
+class LiveUpdate(Protocol):
+    def apply(self, source_query: str, complaints: DataFrame, batch_id: int) -> dict[str, int]: ...
+
+
 @dataclass
 class SilverContext:
     """What a batch needs besides its rows: reference data, the key, dedup, the classifier seam.
@@ -103,6 +108,9 @@ class SilverContext:
     # The classification seam: a transform adding CLASSIFICATION_COLUMNS from text_masked, or
     # None to leave them null (e.g. before a champion model exists).
     classify: Callable[..., DataFrame] | None = None
+    # The gold live-window seam (gold.live.LiveWindowUpdater when live.update is in_silver):
+    # apply(query, inserted complaints, batch_id), run before the complaints commit.
+    live: LiveUpdate | None = None
 
     @cached_property
     def enrich(self) -> Callable[[DataFrame], DataFrame]:
@@ -181,6 +189,9 @@ def annotate(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
 
     return apply
 
+
+# What the gold live windows read of a complaint.
+_LIVE_COLUMNS = ("event_ts_utc", "channel", "region", "l1", "l2", "is_duplicate")
 
 # The narrow rows de-duplication works on; `_row` ties them back to the materialised batch.
 _KEY_COLUMNS = (
@@ -366,20 +377,25 @@ def process_batch(
         [(query, batch_id, *(result[k] for k in result), datetime.now(UTC), f"{time.monotonic() - started:.2f}")],
         SILVER_BATCHES.schema,
     )
-    writes: list[Callable[[], None]] = [
+    writes: list[Callable[[], object]] = [
         lambda: _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id),
         lambda: _append_drift(spark, cfg, rows, app_id, batch_id),
     ]
-    if result["inserted"]:
-        complaints = inserted_complaints(rows, exceptions)
-        writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
+    complaints = inserted_complaints(rows, exceptions)
+    if result["inserted"] and ctx.live is not None:
+        writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id))
     if result["quarantined"]:
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
         writes.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
-    # The tables are independent and each commit is mostly waiting (log listing, small jobs),
-    # so they commit side by side. Each is idempotent on its own (txnAppId/txnVersion), so a
-    # batch replayed after a partial failure completes the missing ones and skips the rest.
+    # Every write is idempotent on its own (txnAppId/txnVersion: a replayed batch skips what an
+    # earlier attempt committed). The complaints commit last: until they are in silver, a replay
+    # of the batch decides exactly what the failed attempt decided (de-duplication reads silver),
+    # so the ledger, quarantine and gold rows already written agree with the complaints written
+    # now. The others are independent and each commit is mostly waiting (log listing, small
+    # jobs), so they commit side by side.
     run_concurrently(writes)
+    if result["inserted"]:
+        _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
     stages["write_s"] = time.monotonic() - started - stages["rows_s"] - stages["dedup_s"]
     log.info(
         "%s batch %d: %s %s",
@@ -418,7 +434,7 @@ def _append_drift(spark: SparkSession, cfg: Config, rows: DataFrame, app_id: str
         )
 
 
-def run_concurrently(tasks: list[Callable[[], None]]) -> None:
+def run_concurrently(tasks: list[Callable[[], object]]) -> None:
     """Run independent Spark actions on their own threads; re-raise the first failure."""
     if len(tasks) == 1:
         tasks[0]()

@@ -10,6 +10,8 @@ from pyspark.sql.streaming import StreamingQuery
 from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
 from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS
 from beejan_lakehouse.config import Config
+from beejan_lakehouse.gold.live import LiveWindowUpdater
+from beejan_lakehouse.gold.settings import GoldSettings, load_gold_settings
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.silver.dedup import DedupSettings, NearDuplicateFinder
 from beejan_lakehouse.silver.dims import DIM_SPECS, load_reference_dims, read_reference_dims
@@ -52,8 +54,9 @@ def champion_classifier(cfg: Config) -> Callable[[DataFrame], DataFrame] | None:
     return classify(champion, text_col="_classify_text")
 
 
-def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
-    """Reference dims (loaded from conf/reference on first use), key, dedup and classifier."""
+def silver_context(spark: SparkSession, cfg: Config, gold_settings: GoldSettings | None = None) -> SilverContext:
+    """Reference dims (loaded from conf/reference on first use), key, dedup, classifier and the
+    gold live-window updater (when conf/gold.yaml says silver updates the live table)."""
     if not all(delta_table_exists(spark, table_path(cfg, s.name)) for s in DIM_SPECS.values()):
         load_reference_dims(spark, cfg, cfg["silver"]["reference_dir"])
     for spec in (SILVER_COMPLAINTS, SILVER_QUARANTINE, SILVER_BATCHES, SCHEMA_DRIFT):
@@ -65,7 +68,17 @@ def silver_context(spark: SparkSession, cfg: Config) -> SilverContext:
         key=pseudonymisation_key(cfg),
         dedup=NearDuplicateFinder(settings),
         classify=champion_classifier(cfg),
+        live=live_updater(spark, cfg, gold_settings),
     )
+
+
+def live_updater(spark: SparkSession, cfg: Config, settings: GoldSettings | None = None) -> LiveWindowUpdater | None:
+    """gold.live_15min updated by silver's batches (conf/gold.yaml live.update: in_silver), else None."""
+    settings = settings or load_gold_settings()
+    if settings.live.update != "in_silver":
+        return None
+    log.info("silver batches update gold.live_15min (live.update: in_silver)")
+    return LiveWindowUpdater(spark, cfg, settings)
 
 
 def start_kafka_events_to_silver(
