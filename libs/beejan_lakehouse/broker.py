@@ -169,8 +169,8 @@ def _format_storage(spec: BrokerSpec) -> None:
         "kafka.tools.StorageTool",
         "format",
         "--standalone",
-        "-t",
-        cluster_id,
+        # One argument: a random id starting with "-" (1 in 32) would be read as an option.
+        f"--cluster-id={cluster_id}",
         "-c",
         str(spec.properties_file),
     )

@@ -78,3 +78,18 @@ def test_broker_listens_on_loopback_only(kafka_broker):
 def test_module_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "beejan_lakehouse.broker", "--help"], capture_output=True, text=True)
     assert "start" in out.stdout and "status" in out.stdout
+
+
+def test_storage_formats_when_the_random_cluster_id_starts_with_a_dash(tmp_path: Path, monkeypatch):
+    """base64url ids start with "-" one time in 32; the storage tool must not read it as an option."""
+    import uuid
+
+    from beejan_lakehouse import broker
+
+    monkeypatch.setattr(broker.uuid, "uuid4", lambda: uuid.UUID(bytes=b"\xf8" + bytes(15)))
+    spec = broker.BrokerSpec(home=tmp_path, port=free_port(), controller_port=free_port())
+    spec.properties_file.write_text(broker.server_properties(spec))
+    (tmp_path / "log4j2.properties").write_text(broker.LOG4J2_PROPERTIES)
+    broker._format_storage(spec)
+    meta = (tmp_path / "data" / "meta.properties").read_text()
+    assert "cluster.id=-AAAAAAAAAAAAAAAAAAAAA" in meta
