@@ -124,6 +124,15 @@ def create_views(spark: SparkSession) -> list[str]:
     return created
 
 
+def delta_txn_version(spark: SparkSession, path: str, app_id: str) -> int | None:
+    """The last txnVersion committed to the Delta table at `path` for txnAppId `app_id` (None: never)."""
+    jvm = spark.sparkContext._jvm
+    none = jvm.scala.Option.empty()
+    log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    version = log.update(False, none, none).transactions().get(app_id)
+    return int(version.get()) if version.isDefined() else None
+
+
 def delta_table_exists(spark: SparkSession, path: str) -> bool:
     """True when `path` holds a Delta table with at least one commit, as of now.
 

@@ -211,52 +211,65 @@ def test_silver_batches_keep_the_live_windows_equal_to_silver(silver_run, spark)
     assert_df_equality(counted, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, spark, tmp_path, monkeypatch):
-    """The attempt that wrote the ledger, quarantine and gold rows died before the complaints
-    commit; the replay writes the complaints, skips the rest, and everything still agrees."""
+def _replay_lakehouse(spark, root: Path):
     from beejan_lakehouse.config import load_config
-    from beejan_lakehouse.gold.live import LIVE_15MIN
-    from beejan_lakehouse.silver import pipeline
 
     cfg = load_config(
         "test",
-        {
-            "storage.root": str(tmp_path / "lakehouse"),
-            "storage.checkpoints": str(tmp_path / "ck"),
-            "silver.classify": False,
-        },
+        {"storage.root": str(root / "lakehouse"), "storage.checkpoints": str(root / "ck"), "silver.classify": False},
     )
-    ctx = silver_context(spark, cfg)
-    bronze = silver_run["read"]("bronze.kafka_events").orderBy("channel", "partition", "offset").limit(60)
+    return cfg, silver_context(spark, cfg)
+
+
+def _outcome(spark, cfg) -> dict:
+    from beejan_lakehouse.gold.live import LIVE_15MIN
+
+    def read(name):
+        return spark.read.format("delta").load(table_path(cfg, name))
+
+    ledger = read("ops.silver_batches").drop("started_at", "duration_s").collect()
+    silver = read("silver.complaints").select("complaint_id", "is_duplicate", "dup_cluster_id")
+    return {
+        "ledger": [r.asDict() for r in ledger],
+        "complaints": sorted(tuple(r) for r in silver.collect()),
+        "quarantine": read("silver.quarantine").count(),
+        "live": sorted(tuple(r) for r in read(LIVE_15MIN.name).drop("updated_at").collect()),
+    }
+
+
+@pytest.mark.parametrize("dies", ["silver.complaints", "ops.silver_batches", "gold.live_15min"])
+def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, spark, tmp_path, monkeypatch, dies):
+    """One write of the batch fails after the others committed; the replay completes it, skips the
+    rest, and every table ends exactly as if the batch had run once without failing."""
+    from beejan_lakehouse.silver import pipeline
+
+    bronze = silver_run["read"]("bronze.kafka_events").orderBy("channel", "partition", "offset").limit(80)
     parsed = bronze.localCheckpoint(eager=True).transform(pipeline.parse_kafka_events)
-    complaints_path = table_path(cfg, "silver.complaints")
-    real_append = pipeline._append
 
-    def dies_before_the_complaints(df, path, app_id, batch_id):
-        if path == complaints_path:
-            raise RuntimeError("killed before the complaints commit")
-        real_append(df, path, app_id, batch_id)
+    cfg, ctx = _replay_lakehouse(spark, tmp_path / "reference")
+    reference = pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)
+    expected = _outcome(spark, cfg)
+    assert reference["inserted"] > 50 and expected["live"]
 
-    monkeypatch.setattr(pipeline, "_append", dies_before_the_complaints)
+    cfg, ctx = _replay_lakehouse(spark, tmp_path / "replayed")
+    real_append, real_live = pipeline._append, ctx.live.apply
+
+    def killed(*_args):
+        raise RuntimeError("killed mid-batch")
+
+    if dies == "gold.live_15min":
+        monkeypatch.setattr(ctx.live, "apply", killed)
+    else:
+        failing = table_path(cfg, dies)
+        monkeypatch.setattr(
+            pipeline, "_append", lambda df, path, *a: killed() if path == failing else real_append(df, path, *a)
+        )
     with pytest.raises(RuntimeError, match="killed"):
         pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)
     monkeypatch.setattr(pipeline, "_append", real_append)
-    first_ledger = spark.read.format("delta").load(table_path(cfg, "ops.silver_batches")).collect()
-    def gold_total() -> int:
-        return spark.read.format("delta").load(table_path(cfg, LIVE_15MIN.name)).agg({"complaints": "sum"}).first()[0]
+    monkeypatch.setattr(ctx.live, "apply", real_live)
 
-    gold_before = gold_total()
-
-    replay = pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)
-    again = pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)  # a second replay: a no-op
-
-    ledger = spark.read.format("delta").load(table_path(cfg, "ops.silver_batches")).collect()
-    assert len(first_ledger) == 1 and ledger == first_ledger  # the replay skipped the committed ledger
-    assert replay == {k: first_ledger[0][k] for k in replay}  # and decided exactly what the first attempt did
-    assert replay["inserted"] > 40
-    silver = spark.read.format("delta").load(complaints_path)
-    assert silver.count() == replay["inserted"] == silver.select("complaint_id").distinct().count()
-    assert gold_total() == gold_before == silver.where("NOT is_duplicate").count()
-    # A third run of the batch finds its complaints in silver: repeats, nothing written twice.
-    assert again["duplicate_delivery"] == replay["inserted"] + replay["duplicate_delivery"]
-    assert spark.read.format("delta").load(complaints_path).count() == replay["inserted"]
+    assert pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7) == reference
+    assert _outcome(spark, cfg) == expected
+    pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)  # and again: nothing changes
+    assert _outcome(spark, cfg) == expected

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Protocol
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, TimestampType
 
@@ -43,7 +43,7 @@ from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
-from beejan_lakehouse.tables import TableSpec, table_path
+from beejan_lakehouse.tables import TableSpec, delta_txn_version, table_path
 
 log = get_logger("silver")
 
@@ -194,8 +194,10 @@ def annotate(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
 _LIVE_COLUMNS = ("event_ts_utc", "channel", "region", "l1", "l2", "is_duplicate")
 
 # The narrow rows de-duplication works on; `_row` ties them back to the materialised batch.
+# Where a record came from in bronze: the same coordinates are the same delivery of it.
+LINEAGE = ("bronze_table", "bronze_partition", "bronze_offset", "bronze_file", "bronze_line")
 _KEY_COLUMNS = (
-    "_row", "complaint_id", "author_key", "event_ts_utc", "ingest_ts", "bronze_offset", "bronze_line",
+    "_row", "complaint_id", "author_key", "event_ts_utc", "ingest_ts", *LINEAGE,
     "text_masked", "_norm", "_sig", "retweet_of_id",
 )  # fmt: skip
 
@@ -218,10 +220,14 @@ def _history(silver: DataFrame, fresh: DataFrame, bounds: tuple[object, object],
     targets = fresh.where(c["is_retweet"]).select(c["retweeted_id"])
     by_author = in_window.join(F.broadcast(authors), "author_key", "left_semi")
     retweeted = in_window.join(F.broadcast(targets), "complaint_id", "left_semi")
+    # A replayed batch whose complaints an earlier attempt committed finds them in silver: they
+    # are not its history (each row would be its own near-duplicate).
+    own = F.broadcast(fresh.select("complaint_id"))
     return (
         by_author.select(*HISTORY_COLUMNS)
         .unionByName(retweeted.select(*HISTORY_COLUMNS))
         .dropDuplicates(["complaint_id"])
+        .join(own, "complaint_id", "left_anti")
     )
 
 
@@ -232,18 +238,31 @@ def _dedup_columns() -> dict[str, Column]:
     )
     no_dup = [F.lit(False).alias("is_duplicate"), F.lit(None).cast("string").alias("dup_kind")]
     disposition = F.when(F.col("dup_kind") == "exact_text", "duplicate_text").otherwise("inserted")
+    valid = F.size("reasons") == 0
     return {
-        "valid": F.size("reasons") == 0,
+        "valid": valid,
         "has_author": F.col("author_key").isNotNull(),
         "is_retweet": F.col("retweet_of_id").isNotNull(),
         "retweeted_id": complaint_id(F.lit("social"), F.col("retweet_of_id")).alias("complaint_id"),
-        "lo": F.min("event_ts_utc").alias("lo"),
-        "hi": F.max("event_ts_utc").alias("hi"),
-        "dates": F.collect_set(F.date_format("event_ts_utc", "yyyy-MM-dd")).alias("dates"),
+        # The batch summary, one aggregate: counts, and the event-time span of the valid rows.
+        "summary": [
+            F.count(F.when(valid, 1)).alias("valid"),
+            F.count(F.when(~valid, 1)).alias("quarantined"),
+            F.min(F.when(valid, F.col("event_ts_utc"))).alias("lo"),
+            F.max(F.when(valid, F.col("event_ts_utc"))).alias("hi"),
+            F.collect_set(F.when(valid, F.date_format("event_ts_utc", "yyyy-MM-dd"))).alias("dates"),
+        ],
         "delivery": F.row_number().over(first),
-        "known_id": F.col("complaint_id").alias("_known"),
+        "known_id": [F.col("complaint_id").alias("_known"), *(F.col(c).alias(f"_known_{c}") for c in LINEAGE)],
         "is_known": F.col("complaint_id") == F.col("_known"),
+        # Known in silver with this row's own bronze coordinates: the same record, written there
+        # by an earlier attempt of this batch (or, after a checkpoint reset, by an earlier run).
+        "own": F.col("_known").isNotNull()
+        & reduce(lambda a, b: a & b, [F.col(c).eqNullSafe(F.col(f"_known_{c}")) for c in LINEAGE]),
+        "known_lineage": [f"_known_{c}" for c in LINEAGE],
         "repeat": (F.col("_delivery") > 1) | F.col("_known").isNotNull(),
+        "repeat_on_replay": (F.col("_delivery") > 1) | (F.col("_known").isNotNull() & ~F.col("_own")),
+        "is_own": F.col("_own"),
         "is_repeat": F.col("_repeat"),
         "is_fresh": ~F.col("_repeat"),
         "is_duplicate": F.col("is_duplicate"),
@@ -261,30 +280,48 @@ def _dedup_columns() -> dict[str, Column]:
     }
 
 
-def dispositions(spark: SparkSession, cfg: Config, ctx: SilverContext, rows: DataFrame) -> DataFrame:
+def batch_summary(rows: DataFrame) -> Row:
+    """valid, quarantined (counts), lo, hi (event-time span of the valid rows), dates (theirs)."""
+    return rows.agg(*_dedup_columns()["summary"]).first()
+
+
+def dispositions(
+    spark: SparkSession, cfg: Config, ctx: SilverContext, rows: DataFrame, summary: Row, app_id: str, batch_id: int
+) -> DataFrame:
     """The valid rows that are NOT plain inserts: `_row`, disposition, is_duplicate, dup_kind,
     dup_cluster_id.
 
     duplicate_delivery (complaint id seen earlier in the batch or already in silver) |
     duplicate_text (same text, same author, within the window) | inserted with is_duplicate
     (near-duplicate or retweet). Every valid row absent from the result is a plain insert
-    (its own cluster); rows with reasons are quarantined. Returns a materialised frame.
+    (its own cluster); rows with reasons are quarantined. `summary`: batch_summary(rows).
+    Returns a materialised frame.
+
+    Replays: if silver already holds this batch's complaints (the attempt that committed them
+    failed on another write), the batch is judged as the first attempt judged it: its own rows
+    in silver (same bronze coordinates, and silver's txn for `app_id` at `batch_id` or later)
+    are neither repeats nor history, so every table gets the same dispositions.
     """
     c = _dedup_columns()
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
-    summary = keys.agg(c["lo"], c["hi"], c["dates"]).first()
     if summary["lo"] is None:  # nothing valid in this batch
         return spark.createDataFrame([], _DISPOSITION_SCHEMA)
     # One snapshot of silver for both look-ups (and one log listing).
     silver = _silver(spark, cfg)
     # Re-deliveries keep their event time, so silver's rows of the same event dates suffice.
-    known = silver.where(F.col("event_date").isin(sorted(summary["dates"]))).select(c["known_id"])
-    ranked = (
+    known = silver.where(F.col("event_date").isin(sorted(summary["dates"]))).select(*c["known_id"])
+    joined = (
         keys.withColumn("_delivery", c["delivery"])
         .join(known, c["is_known"], "left")
-        .withColumn("_repeat", c["repeat"])
-        .drop("_delivery", "_known")
+        .withColumn("_own", c["own"])
+        .drop(*c["known_lineage"])
         .localCheckpoint(eager=True)
+    )
+    replay = bool(joined.where(c["is_own"]).limit(1).count()) and (
+        (delta_txn_version(spark, table_path(cfg, SILVER_COMPLAINTS.name), app_id) or -1) >= batch_id
+    )
+    ranked = joined.withColumn("_repeat", c["repeat_on_replay"] if replay else c["repeat"]).drop(
+        "_delivery", "_known", "_own"
     )
     fresh = ranked.where(c["is_fresh"]).drop("_repeat")
     # Materialised: pairing and retweet resolution both read it, and it costs a silver scan.
@@ -347,12 +384,11 @@ def process_batch(
         .localCheckpoint(eager=True)
     )
     stages = {"rows_s": time.monotonic() - started}
-    exceptions = dispositions(spark, cfg, ctx, rows)
+    app_id = f"silver-{query}"
+    summary = batch_summary(rows)
+    exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
     stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
-    valid = {
-        r["valid"]: r["n"]
-        for r in rows.groupBy((F.size("reasons") == 0).alias("valid")).agg(F.count("*").alias("n")).collect()
-    }
+    valid = {True: summary["valid"], False: summary["quarantined"]}
     tally = {
         (r["disposition"], r["is_duplicate"]): r["n"]
         for r in exceptions.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
@@ -372,7 +408,6 @@ def process_batch(
         result[k] for k in ("duplicate_delivery", "duplicate_text", "near_duplicate")
     ):
         raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result} {tally}")
-    app_id = f"silver-{query}"
     metrics = spark.createDataFrame(
         [(query, batch_id, *(result[k] for k in result), datetime.now(UTC), f"{time.monotonic() - started:.2f}")],
         SILVER_BATCHES.schema,
@@ -381,21 +416,19 @@ def process_batch(
         lambda: _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id),
         lambda: _append_drift(spark, cfg, rows, app_id, batch_id),
     ]
-    complaints = inserted_complaints(rows, exceptions)
-    if result["inserted"] and ctx.live is not None:
-        writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id))
+    if result["inserted"]:
+        complaints = inserted_complaints(rows, exceptions)
+        writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
+        if ctx.live is not None:
+            writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id))
     if result["quarantined"]:
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
         writes.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
-    # Every write is idempotent on its own (txnAppId/txnVersion: a replayed batch skips what an
-    # earlier attempt committed). The complaints commit last: until they are in silver, a replay
-    # of the batch decides exactly what the failed attempt decided (de-duplication reads silver),
-    # so the ledger, quarantine and gold rows already written agree with the complaints written
-    # now. The others are independent and each commit is mostly waiting (log listing, small
-    # jobs), so they commit side by side.
+    # The tables are independent and each commit is mostly waiting (log listing, small jobs),
+    # so they commit side by side. Each is idempotent on its own (txnAppId/txnVersion), and a
+    # replay decides what the failed attempt decided (see dispositions), so a batch replayed
+    # after a partial failure completes the missing writes with the same rows and skips the rest.
     run_concurrently(writes)
-    if result["inserted"]:
-        _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id)
     stages["write_s"] = time.monotonic() - started - stages["rows_s"] - stages["dedup_s"]
     log.info(
         "%s batch %d: %s %s",
