@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from pyspark.sql import SparkSession
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 from beejan_lakehouse.logs import get_logger
@@ -20,6 +21,34 @@ def with_trigger(writer: DataStreamWriter, trigger: str, interval: str | None = 
     if trigger == "processingTime":
         return writer.trigger(processingTime=interval or "1 second")
     raise ValueError(f"unknown trigger {trigger!r}: expected processingTime or availableNow")
+
+
+class CheckpointRun:
+    """The identity of a streaming query's checkpoint, for Delta txnAppIds written in foreachBatch.
+
+    Spark writes `<checkpoint>/metadata` ({"id": ...}) when a query first starts and keeps it for
+    every restart on that checkpoint. A batch's writes use txnAppId "<prefix>-<query>-<id>" and
+    txnVersion = batch id: a restart replays a batch under the same app id (Delta skips what was
+    committed), while a new checkpoint (reprocessing, batch ids from 0 again) gets a new app id
+    instead of having every batch up to the old run's last id silently skipped.
+    """
+
+    def __init__(self, spark: SparkSession, checkpoint: str) -> None:
+        self.spark, self.checkpoint = spark, checkpoint
+        self._id: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Read on first use: the metadata exists once the query runs its first batch."""
+        if self._id is None:
+            text = "\n".join(r.value for r in self.spark.read.text(f"{self.checkpoint}/metadata").collect())
+            self._id = str(json.loads(text)["id"])
+        return self._id
+
+
+def txn_app_id(prefix: str, query: str, run: str | None) -> str:
+    """Delta txnAppId of a query's batch writes: per checkpoint run when one is given."""
+    return f"{prefix}-{query}" if run is None else f"{prefix}-{query}-{run}"
 
 
 def progress_summary(progress: dict[str, Any]) -> str:

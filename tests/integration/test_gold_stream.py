@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from beejan_lakehouse.gold.live import GOLD_BATCHES, LIVE_15MIN, start_live_windows
+from beejan_lakehouse.gold.live import GOLD_BATCHES, LIVE_15MIN, LIVE_QUERY, start_live_windows
 from beejan_lakehouse.gold.settings import load_gold_settings
 from beejan_lakehouse.gold.synthetic import silver_rows
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
-from beejan_lakehouse.tables import ensure_table, table_path
+from beejan_lakehouse.streaming import CheckpointRun
+from beejan_lakehouse.tables import checkpoint_path, ensure_table, table_path
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,10 @@ def test_stream_counts_new_silver_rows_across_restarts(spark, lakehouse_cfg):
     _append_silver(spark, lakehouse_cfg, [{"event_ts_utc": "2024-05-01 10:00:00", "l2": "Outage"}] * 2)
     start_live_windows(spark, lakehouse_cfg, "availableNow", STREAM).awaitTermination()
     _append_silver(spark, lakehouse_cfg, [{"event_ts_utc": "2024-05-01 10:05:00", "l2": "Outage"}])
-    start_live_windows(spark, lakehouse_cfg, "availableNow", STREAM).awaitTermination()  # a restart
+    restarted = start_live_windows(spark, lakehouse_cfg, "availableNow", STREAM)  # a restart
+    restarted.awaitTermination()
+    # The checkpoint's identity (part of the batches' txnAppId) is the query id, kept across restarts.
+    assert CheckpointRun(spark, checkpoint_path(lakehouse_cfg, LIVE_QUERY)).id == restarted.id
     live = spark.read.format("delta").load(table_path(lakehouse_cfg, LIVE_15MIN.name)).collect()
     assert [(r["region"], r["l2"], r["complaints"]) for r in live] == [("Lagos", "Outage", 3)]
     ledger = spark.read.format("delta").load(table_path(lakehouse_cfg, GOLD_BATCHES.name))

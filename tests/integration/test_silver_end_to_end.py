@@ -273,3 +273,21 @@ def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, 
     assert _outcome(spark, cfg) == expected
     pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)  # and again: nothing changes
     assert _outcome(spark, cfg) == expected
+
+
+def test_a_new_checkpoint_writes_again_where_a_restart_would_skip(silver_run, spark, tmp_path):
+    """The runbook's reprocessing (delete silver rows, new checkpoint, batch ids from 0 again):
+    the writes carry the checkpoint's id, so Delta does not skip them as replays of the old run."""
+    from beejan_lakehouse.silver import pipeline
+
+    bronze = silver_run["read"]("bronze.kafka_events").orderBy("channel", "partition", "offset").limit(30)
+    parsed = bronze.localCheckpoint(eager=True).transform(pipeline.parse_kafka_events)
+    cfg, ctx = _replay_lakehouse(spark, tmp_path)
+    first = pipeline.process_batch(spark, cfg, ctx, parsed, "reprocessed", 0, run="run-a")
+    path = table_path(cfg, "silver.complaints")
+    spark.sql(f"DELETE FROM delta.`{path}`")
+
+    pipeline.process_batch(spark, cfg, ctx, parsed, "reprocessed", 0, run="run-a")  # a restart: a replay
+    assert spark.read.format("delta").load(path).count() == 0
+    again = pipeline.process_batch(spark, cfg, ctx, parsed, "reprocessed", 0, run="run-b")  # a new checkpoint
+    assert again["inserted"] == first["inserted"] == spark.read.format("delta").load(path).count() > 20

@@ -35,7 +35,7 @@ from beejan_lakehouse.config import Config
 from beejan_lakehouse.gold.settings import GoldSettings, load_gold_settings
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
-from beejan_lakehouse.streaming import with_trigger
+from beejan_lakehouse.streaming import CheckpointRun, txn_app_id, with_trigger
 from beejan_lakehouse.tables import VIEWS, TableSpec, checkpoint_path, ensure_table, table_path
 
 log = get_logger("gold.live")
@@ -189,11 +189,17 @@ class WatermarkTracker:
 
 
 def apply_batch(
-    spark: SparkSession, cfg: Config, tracker: WatermarkTracker, batch: DataFrame, batch_id: int
+    spark: SparkSession,
+    cfg: Config,
+    tracker: WatermarkTracker,
+    batch: DataFrame,
+    batch_id: int,
+    run: str | None = None,
 ) -> dict[str, int]:
     """Apply one micro-batch of silver complaints: MERGE on-time counts, record late ones and the ledger.
 
-    Returns counts {rows_in, counted, duplicates, late}. Safe to call again with the same batch id.
+    Returns counts {rows_in, counted, duplicates, late}. Safe to call again with the same batch id
+    (and `run`, the calling stream's checkpoint id, part of the txnAppId).
     """
     watermark = tracker.watermark_for(batch_id)
     rows = _aggregate(batch)
@@ -202,7 +208,7 @@ def apply_batch(
     counted = [r for r in rows if r["key"] is not None]
     on_time = [r for r in counted if watermark is None or r["window_end"] > watermark]
     late = [r for r in counted if not (watermark is None or r["window_end"] > watermark)]
-    app_id = f"gold-{tracker.query}"
+    app_id = txn_app_id("gold", tracker.query, run)
     if on_time:
         source = spark.createDataFrame(
             [(*(r[c] for c in ("window_date", *KEY_COLUMNS)), r["complaints"], now) for r in on_time],
@@ -365,13 +371,14 @@ class LiveWindowUpdater:
         self._trackers: dict[str, WatermarkTracker] = {}
         ensure_live_tables(self.spark, cfg)
 
-    def apply(self, source_query: str, complaints: DataFrame, batch_id: int) -> dict[str, int]:
-        """Count one batch of silver complaints (event_ts_utc, channel, region, l1, l2, is_duplicate)."""
+    def apply(self, source_query: str, complaints: DataFrame, batch_id: int, run: str | None = None) -> dict[str, int]:
+        """Count one batch of silver complaints (event_ts_utc, channel, region, l1, l2, is_duplicate);
+        `run`: the silver stream's checkpoint id."""
         query = f"live_from_{source_query}"
         tracker = self._trackers.get(query)
         if tracker is None:
             tracker = self._trackers[query] = WatermarkTracker(self.spark, self.cfg, query, self.delay)
-        counts = apply_batch(self.spark, self.cfg, tracker, complaints, batch_id)
+        counts = apply_batch(self.spark, self.cfg, tracker, complaints, batch_id, run)
         log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
 
@@ -409,8 +416,10 @@ def start_live_windows(
         .select("event_ts_utc", "channel", "region", "l1", "l2", "is_duplicate")
     )
 
+    run = CheckpointRun(spark, checkpoint_path(cfg, query))
+
     def on_batch(batch: DataFrame, batch_id: int) -> None:
-        counts = apply_batch(spark, cfg, tracker, batch, batch_id)
+        counts = apply_batch(spark, cfg, tracker, batch, batch_id, run.id)
         if counts["rows_in"]:
             log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in counts.items()))
 

@@ -43,6 +43,7 @@ from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
+from beejan_lakehouse.streaming import txn_app_id
 from beejan_lakehouse.tables import TableSpec, delta_txn_version, table_path
 
 log = get_logger("silver")
@@ -91,7 +92,7 @@ SILVER_BATCHES = TableSpec(
 
 
 class LiveUpdate(Protocol):
-    def apply(self, source_query: str, complaints: DataFrame, batch_id: int) -> dict[str, int]: ...
+    def apply(self, source_query: str, complaints: DataFrame, batch_id: int, run: str | None) -> dict[str, int]: ...
 
 
 @dataclass
@@ -370,9 +371,18 @@ def _insert_columns() -> dict:
 
 
 def process_batch(
-    spark: SparkSession, cfg: Config, ctx: SilverContext, parsed: DataFrame, query: str, batch_id: int
+    spark: SparkSession,
+    cfg: Config,
+    ctx: SilverContext,
+    parsed: DataFrame,
+    query: str,
+    batch_id: int,
+    run: str | None = None,
 ) -> dict[str, int]:
-    """Run one batch of PARSED rows through silver and write it; returns the reconciled counts."""
+    """Run one batch of PARSED rows through silver and write it; returns the reconciled counts.
+
+    `run`: the streaming checkpoint's id (streaming.CheckpointRun), part of the writes' txnAppId.
+    """
     started = time.monotonic()
     # Parsed once: the Python lookups (ftfy, phonenumbers) read their keys off it first.
     parsed = _right_sized(parsed.localCheckpoint(eager=True))
@@ -384,7 +394,7 @@ def process_batch(
         .localCheckpoint(eager=True)
     )
     stages = {"rows_s": time.monotonic() - started}
-    app_id = f"silver-{query}"
+    app_id = txn_app_id("silver", query, run)
     summary = batch_summary(rows)
     exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
     stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
@@ -420,7 +430,7 @@ def process_batch(
         complaints = inserted_complaints(rows, exceptions)
         writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
         if ctx.live is not None:
-            writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id))
+            writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run))
     if result["quarantined"]:
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
         writes.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))

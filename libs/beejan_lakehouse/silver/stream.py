@@ -25,7 +25,7 @@ from beejan_lakehouse.silver.pipeline import (
 )
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS, SILVER_QUARANTINE
 from beejan_lakehouse.sources.file_formats import FILE_SOURCES
-from beejan_lakehouse.streaming import with_trigger
+from beejan_lakehouse.streaming import CheckpointRun, with_trigger
 from beejan_lakehouse.tables import checkpoint_path, delta_table_exists, ensure_table, table_path
 
 log = get_logger("silver.stream")
@@ -93,14 +93,13 @@ def start_kafka_events_to_silver(
         .load(table_path(cfg, KAFKA_EVENTS.name))
     )
 
-    def on_batch(batch: DataFrame, batch_id: int) -> None:
-        process_batch(spark, cfg, ctx, batch.transform(parse_kafka_events), KAFKA_QUERY, batch_id)
+    checkpoint = checkpoint_path(cfg, KAFKA_QUERY)
+    run = CheckpointRun(spark, checkpoint)
 
-    writer = (
-        source.writeStream.queryName(KAFKA_QUERY)
-        .foreachBatch(on_batch)
-        .option("checkpointLocation", checkpoint_path(cfg, KAFKA_QUERY))
-    )
+    def on_batch(batch: DataFrame, batch_id: int) -> None:
+        process_batch(spark, cfg, ctx, batch.transform(parse_kafka_events), KAFKA_QUERY, batch_id, run.id)
+
+    writer = source.writeStream.queryName(KAFKA_QUERY).foreachBatch(on_batch).option("checkpointLocation", checkpoint)
     return with_trigger(writer, trigger or settings["trigger"], settings["interval"]).start()
 
 
@@ -111,13 +110,16 @@ def start_files_to_silver(spark: SparkSession, cfg: Config, ctx: SilverContext, 
     parser = FILE_PARSERS[source]
     rows = spark.readStream.format("delta").load(table_path(cfg, fmt.table))
 
+    checkpoint = checkpoint_path(cfg, query)
+    run = CheckpointRun(spark, checkpoint)
+
     def on_batch(batch: DataFrame, batch_id: int) -> None:
-        process_batch(spark, cfg, ctx, batch.transform(parser), query, batch_id)
+        process_batch(spark, cfg, ctx, batch.transform(parser), query, batch_id, run.id)
 
     return (
         rows.writeStream.queryName(query)
         .foreachBatch(on_batch)
-        .option("checkpointLocation", checkpoint_path(cfg, query))
+        .option("checkpointLocation", checkpoint)
         .trigger(availableNow=True)
         .start()
     )
