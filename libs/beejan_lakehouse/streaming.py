@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -44,6 +46,20 @@ class CheckpointRun:
             text = "\n".join(r.value for r in self.spark.read.text(f"{self.checkpoint}/metadata").collect())
             self._id = str(json.loads(text)["id"])
         return self._id
+
+
+def run_concurrently(tasks: list[Callable[[], object]]) -> None:
+    """Run a batch's independent writes on their own threads; re-raise the first failure.
+
+    Every task runs to its end (commits are waiting more than working: log listing, small
+    jobs), so a failure leaves the others committed, which idempotent writes expect.
+    """
+    if len(tasks) == 1:
+        tasks[0]()
+        return
+    with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="batch-write") as pool:
+        for future in [pool.submit(task) for task in tasks]:
+            future.result()
 
 
 def txn_app_id(prefix: str, query: str, run: str | None) -> str:

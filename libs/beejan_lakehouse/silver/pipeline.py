@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, reduce
@@ -43,7 +42,7 @@ from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
-from beejan_lakehouse.streaming import txn_app_id
+from beejan_lakehouse.streaming import run_concurrently, txn_app_id
 from beejan_lakehouse.tables import TableSpec, delta_txn_version, table_path
 
 log = get_logger("silver")
@@ -475,16 +474,6 @@ def _append_drift(spark: SparkSession, cfg: Config, rows: DataFrame, app_id: str
         _append(
             spark.createDataFrame(drift_rows, SCHEMA_DRIFT.schema), table_path(cfg, SCHEMA_DRIFT.name), app_id, batch_id
         )
-
-
-def run_concurrently(tasks: list[Callable[[], object]]) -> None:
-    """Run independent Spark actions on their own threads; re-raise the first failure."""
-    if len(tasks) == 1:
-        tasks[0]()
-        return
-    with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="silver-write") as pool:
-        for future in [pool.submit(task) for task in tasks]:
-            future.result()
 
 
 def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
