@@ -359,8 +359,8 @@ def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
 class LiveWindowUpdater:
     """Updates gold.live_15min from inside another stream's micro-batch (live.update: in_silver).
 
-    Silver calls `apply` with the complaints a batch inserts, before it commits them, so a
-    complaint is in the live table as soon as silver has it, without a hop of its own (trigger
+    Silver calls `apply` with the complaints a batch inserts, beside the batch's other commits,
+    so a complaint is in the live table as soon as silver has it, without a hop of its own (trigger
     wait, Delta source listing, micro-batch overhead). Each calling query has its own ledger
     rows in ops.gold_batches (query `live_from_<silver query>`), hence its own watermark, and its
     batch ids are the silver query's, so a replayed silver batch is applied exactly once.

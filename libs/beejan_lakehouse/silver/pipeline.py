@@ -109,7 +109,7 @@ class SilverContext:
     # None to leave them null (e.g. before a champion model exists).
     classify: Callable[..., DataFrame] | None = None
     # The gold live-window seam (gold.live.LiveWindowUpdater when live.update is in_silver):
-    # apply(query, inserted complaints, batch_id), run before the complaints commit.
+    # apply(query, inserted complaints, batch_id, run), committed beside the batch's other writes.
     live: LiveUpdate | None = None
 
     @cached_property
@@ -397,18 +397,17 @@ def process_batch(
     summary = batch_summary(rows)
     exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
     stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
-    valid = {True: summary["valid"], False: summary["quarantined"]}
     tally = {
         (r["disposition"], r["is_duplicate"]): r["n"]
         for r in exceptions.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
     }
-    rows_in = valid.get(True, 0) + valid.get(False, 0)
+    rows_in = summary["valid"] + summary["quarantined"]
     result = {
         "rows_in": rows_in,
-        "inserted": valid.get(True, 0)
+        "inserted": summary["valid"]
         - tally.get(("duplicate_delivery", False), 0)
         - tally.get(("duplicate_text", True), 0),
-        "quarantined": valid.get(False, 0),
+        "quarantined": summary["quarantined"],
         "duplicate_delivery": tally.get(("duplicate_delivery", False), 0),
         "duplicate_text": tally.get(("duplicate_text", True), 0),
         "near_duplicate": tally.get(("inserted", True), 0),
