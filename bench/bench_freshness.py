@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--live-update", choices=["in_silver", "stream"], help="who updates gold.live_15min (default: conf/gold.yaml)"
     )
+    parser.add_argument(
+        "--read-from", choices=["kafka", "bronze_table"], help="where silver reads the events (default: conf)"
+    )
     args = parser.parse_args(argv)
     root = tempfile.mkdtemp(prefix="bench-freshness-")
     with bench_broker() as bootstrap:
@@ -103,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "test",
             {
                 **intervals,
+                **({"streams.silver.read_from": args.read_from} if args.read_from else {}),
                 "storage.root": f"{root}/lakehouse",
                 "storage.checkpoints": f"{root}/lakehouse/_checkpoints",
                 "kafka.bootstrap_servers": bootstrap,
@@ -192,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Kafka -> gold.live_15min freshness over {len(latencies)} probes (background {args.background_rate}/s, "
         f"triggers bronze '{cfg['streams']['bronze_kafka']['interval']}' silver "
-        f"'{cfg['streams']['silver']['interval']}', live windows updated "
+        f"'{cfg['streams']['silver']['interval']}', silver reads {cfg['streams']['silver']['read_from']}, "
+        "live windows updated "
         f"{live_by}, "
         f"warm-up {args.warmup:.0f} s, probes every ~{args.probe_spacing:.0f} s): "
         f"p50 {statistics.median(latencies):.1f} s, p95 {p95:.1f} s, max {latencies[-1]:.1f} s"

@@ -9,6 +9,7 @@ the names of the architecture.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -118,13 +119,18 @@ def read_kafka(spark: SparkSession, cfg: Config, topics: list[str]) -> DataFrame
         spark.readStream.format("kafka")
         .options(**spark_kafka_options(cfg))
         .option("subscribe", ",".join(topics))
-        .option("startingOffsets", settings["starting_offsets"])
+        .option("startingOffsets", _offsets_option(settings["starting_offsets"]))
         .option("includeHeaders", "true")
         .option("failOnDataLoss", str(settings["fail_on_data_loss"]).lower())
     )
     if settings["max_offsets_per_trigger"]:
         reader = reader.option("maxOffsetsPerTrigger", str(settings["max_offsets_per_trigger"]))
     return reader.load()
+
+
+def _offsets_option(value: str | dict) -> str:
+    """earliest / latest, or per-topic partition offsets (a map from YAML or --set) as Spark's JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def start_kafka_to_bronze(

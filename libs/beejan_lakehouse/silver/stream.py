@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
-from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS
+from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS, read_kafka, to_bronze_events, topic_channels
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.gold.live import LiveWindowUpdater
 from beejan_lakehouse.gold.settings import GoldSettings, load_gold_settings
@@ -31,6 +31,9 @@ from beejan_lakehouse.tables import checkpoint_path, delta_table_exists, ensure_
 log = get_logger("silver.stream")
 
 KAFKA_QUERY = "silver_kafka_events"
+# The same stream reading the channel topics itself (streams.silver.read_from: kafka).
+KAFKA_DIRECT_QUERY = "silver_kafka_direct"
+READ_FROM = ("kafka", "bronze_table")
 
 
 def champion_classifier(cfg: Config) -> Callable[[DataFrame], DataFrame] | None:
@@ -84,22 +87,45 @@ def live_updater(spark: SparkSession, cfg: Config, settings: GoldSettings | None
 def start_kafka_events_to_silver(
     spark: SparkSession, cfg: Config, ctx: SilverContext, trigger: str | None = None
 ) -> StreamingQuery:
-    """Stream bronze.kafka_events into silver (foreachBatch, idempotent per batch id)."""
-    settings = cfg["streams"]["silver"]
-    ensure_table(spark, cfg, KAFKA_EVENTS)
-    source = (
-        spark.readStream.format("delta")
-        .option("maxBytesPerTrigger", settings["max_bytes_per_trigger"])
-        .load(table_path(cfg, KAFKA_EVENTS.name))
-    )
+    """Stream the Kafka channel events into silver (foreachBatch, idempotent per batch id).
 
-    checkpoint = checkpoint_path(cfg, KAFKA_QUERY)
+    Where the events are read (conf streams.silver.read_from):
+    - kafka: from the channel topics, with the same offsets bookkeeping as bronze. The rows are
+      shaped exactly as bronze.kafka_events rows (`to_bronze_events`) and carry the same Kafka
+      coordinates as lineage, so silver does not wait for the bronze query's commit and the
+      Delta source's next listing: one hop, not two, on the live path. The bronze query keeps
+      landing the raw events on its own (silver down never stops bronze, nor bronze silver).
+    - bronze_table: from bronze.kafka_events (Delta source); for reprocessing what bronze holds,
+      e.g. past Kafka's retention, with a new checkpoint.
+    """
+    settings = cfg["streams"]["silver"]
+    read_from = settings["read_from"]
+    if read_from == "kafka":
+        mapping = topic_channels(cfg)
+        source = read_kafka(spark, cfg, sorted(mapping)).transform(to_bronze_events(mapping))
+        query = KAFKA_DIRECT_QUERY
+    elif read_from == "bronze_table":
+        ensure_table(spark, cfg, KAFKA_EVENTS)
+        source = (
+            spark.readStream.format("delta")
+            .option("maxBytesPerTrigger", settings["max_bytes_per_trigger"])
+            .load(table_path(cfg, KAFKA_EVENTS.name))
+        )
+        query = KAFKA_QUERY
+    else:
+        raise ValueError(f"streams.silver.read_from is {read_from!r}: expected one of {READ_FROM}")
+
+    checkpoint = checkpoint_path(cfg, query)
     run = CheckpointRun(spark, checkpoint)
 
     def on_batch(batch: DataFrame, batch_id: int) -> None:
-        process_batch(spark, cfg, ctx, batch.transform(parse_kafka_events), KAFKA_QUERY, batch_id, run.id)
+        if read_from == "kafka":
+            # Fetched once: each channel's parser reads the batch, and a Kafka batch read three
+            # times is three rounds of fetches from the broker.
+            batch = batch.localCheckpoint(eager=True)
+        process_batch(spark, cfg, ctx, batch.transform(parse_kafka_events), query, batch_id, run.id)
 
-    writer = source.writeStream.queryName(KAFKA_QUERY).foreachBatch(on_batch).option("checkpointLocation", checkpoint)
+    writer = source.writeStream.queryName(query).foreachBatch(on_batch).option("checkpointLocation", checkpoint)
     return with_trigger(writer, trigger or settings["trigger"], settings["interval"]).start()
 
 
