@@ -206,28 +206,29 @@ def _silver(spark: SparkSession, cfg: Config) -> DataFrame:
     return spark.read.format("delta").load(table_path(cfg, SILVER_COMPLAINTS.name))
 
 
-def _history(silver: DataFrame, fresh: DataFrame, bounds: tuple[object, object], window_hours: int) -> DataFrame:
-    """Silver complaints the batch is compared with: its authors' complaints within the window,
-    and the complaints its retweets point at (usually someone else's)."""
+def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], window_hours: int) -> DataFrame:
+    """The silver complaints a batch can relate to, in one scan of its window: the batch's own
+    complaint ids (earlier deliveries, `_by_id`), the complaints its retweets point at (usually
+    someone else's, also `_by_id`) and its authors' complaints (`_by_author`).
+
+    Re-deliveries keep their event time (a web-form export row is within minutes of its
+    streamed submission), so the event-time window of the duplicates also holds them.
+    Columns: HISTORY_COLUMNS, LINEAGE, _by_id, _by_author.
+    """
     c = _dedup_columns()
     lo = F.lit(bounds[0]) - F.expr(f"INTERVAL {window_hours} HOURS")
     hi = F.lit(bounds[1]) + F.expr(f"INTERVAL {window_hours} HOURS")
     in_window = silver.where(
         F.col("event_date").between(F.date_format(lo, "yyyy-MM-dd"), F.date_format(hi, "yyyy-MM-dd"))
         & F.col("event_ts_utc").between(lo, hi)
-    )
-    authors = fresh.select("author_key").where(c["has_author"]).distinct()
-    targets = fresh.where(c["is_retweet"]).select(c["retweeted_id"])
-    by_author = in_window.join(F.broadcast(authors), "author_key", "left_semi")
-    retweeted = in_window.join(F.broadcast(targets), "complaint_id", "left_semi")
-    # A replayed batch whose complaints an earlier attempt committed finds them in silver: they
-    # are not its history (each row would be its own near-duplicate).
-    own = F.broadcast(fresh.select("complaint_id"))
+    ).select(*HISTORY_COLUMNS, *LINEAGE)
+    ids = keys.select("complaint_id").unionByName(keys.where(c["is_retweet"]).select(c["retweeted_id"])).distinct()
+    authors = keys.where(c["has_author"]).select("author_key").distinct()
     return (
-        by_author.select(*HISTORY_COLUMNS)
-        .unionByName(retweeted.select(*HISTORY_COLUMNS))
-        .dropDuplicates(["complaint_id"])
-        .join(own, "complaint_id", "left_anti")
+        in_window.join(F.broadcast(ids.withColumn("_by_id", F.lit(True))), "complaint_id", "left")
+        .join(F.broadcast(authors.withColumn("_by_author", F.lit(True))), "author_key", "left")
+        .where(F.col("_by_id").isNotNull() | F.col("_by_author").isNotNull())
+        .select(*HISTORY_COLUMNS, *LINEAGE, *c["nearby_flags"])
     )
 
 
@@ -250,9 +251,10 @@ def _dedup_columns() -> dict[str, Column]:
             F.count(F.when(~valid, 1)).alias("quarantined"),
             F.min(F.when(valid, F.col("event_ts_utc"))).alias("lo"),
             F.max(F.when(valid, F.col("event_ts_utc"))).alias("hi"),
-            F.collect_set(F.when(valid, F.date_format("event_ts_utc", "yyyy-MM-dd"))).alias("dates"),
         ],
         "delivery": F.row_number().over(first),
+        "nearby_flags": [F.col(f).isNotNull().alias(f) for f in ("_by_id", "_by_author")],
+        "by_id": F.col("_by_id"),
         "known_id": [F.col("complaint_id").alias("_known"), *(F.col(c).alias(f"_known_{c}") for c in LINEAGE)],
         "is_known": F.col("complaint_id") == F.col("_known"),
         # Known in silver with this row's own bronze coordinates: the same record, written there
@@ -281,7 +283,7 @@ def _dedup_columns() -> dict[str, Column]:
 
 
 def batch_summary(rows: DataFrame) -> Row:
-    """valid, quarantined (counts), lo, hi (event-time span of the valid rows), dates (theirs)."""
+    """valid, quarantined (counts), lo, hi (event-time span of the valid rows)."""
     return rows.agg(*_dedup_columns()["summary"]).first()
 
 
@@ -306,10 +308,11 @@ def dispositions(
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
     if summary["lo"] is None:  # nothing valid in this batch
         return spark.createDataFrame([], _DISPOSITION_SCHEMA)
-    # One snapshot of silver for both look-ups (and one log listing).
-    silver = _silver(spark, cfg)
-    # Re-deliveries keep their event time, so silver's rows of the same event dates suffice.
-    known = silver.where(F.col("event_date").isin(sorted(summary["dates"]))).select(*c["known_id"])
+    # One snapshot and one scan of silver for both look-ups: earlier deliveries and history.
+    window_hours = ctx.dedup.settings.window_hours
+    nearby = _nearby(_silver(spark, cfg), keys, (summary["lo"], summary["hi"]), window_hours)
+    nearby = nearby.localCheckpoint(eager=True)
+    known = nearby.where(c["by_id"]).select(*c["known_id"])
     joined = (
         keys.withColumn("_delivery", c["delivery"])
         .join(known, c["is_known"], "left")
@@ -324,9 +327,13 @@ def dispositions(
         "_delivery", "_known", "_own"
     )
     fresh = ranked.where(c["is_fresh"]).drop("_repeat")
-    # Materialised: pairing and retweet resolution both read it, and it costs a silver scan.
-    history = _history(silver, fresh, (summary["lo"], summary["hi"]), ctx.dedup.settings.window_hours)
-    history = history.localCheckpoint(eager=True)
+    # The history: what the batch is compared with (its authors' window, the retweeted
+    # originals). A replayed batch whose complaints an earlier attempt committed finds them in
+    # silver: they are not its history (each row would be its own near-duplicate). Rows that
+    # relate to no fresh row (a repeat's author) pair with nothing. Read by pairing and retweet
+    # resolution: materialised.
+    own = F.broadcast(fresh.select("complaint_id"))
+    history = nearby.select(*HISTORY_COLUMNS).join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
     marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
     repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
     flagged = marked.select("_row", *c["flagged"])
