@@ -127,7 +127,8 @@ class SilverContext:
 
 
 def parse_kafka_events(df: DataFrame) -> DataFrame:
-    """bronze.kafka_events rows -> PARSED rows, each channel by its own parser."""
+    """bronze.kafka_events rows -> PARSED rows, each channel by its own parser (each reads `df`:
+    pass a materialised frame)."""
     parsed = [df.where(_channel_is(channel)).transform(parser) for channel, parser in KAFKA_PARSERS.items()]
     out = parsed[0]
     for part in parsed[1:]:
@@ -213,7 +214,7 @@ def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], w
 
     Re-deliveries keep their event time (a web-form export row is within minutes of its
     streamed submission), so the event-time window of the duplicates also holds them.
-    Columns: HISTORY_COLUMNS, LINEAGE, _by_id, _by_author.
+    Columns: HISTORY_COLUMNS, LINEAGE, _by_id (true: one of the batch's ids or retweet targets).
     """
     c = _dedup_columns()
     lo = F.lit(bounds[0]) - F.expr(f"INTERVAL {window_hours} HOURS")
@@ -228,7 +229,7 @@ def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], w
         in_window.join(F.broadcast(ids.withColumn("_by_id", F.lit(True))), "complaint_id", "left")
         .join(F.broadcast(authors.withColumn("_by_author", F.lit(True))), "author_key", "left")
         .where(F.col("_by_id").isNotNull() | F.col("_by_author").isNotNull())
-        .select(*HISTORY_COLUMNS, *LINEAGE, *c["nearby_flags"])
+        .select(*HISTORY_COLUMNS, *LINEAGE, c["by_id_flag"])
     )
 
 
@@ -253,7 +254,7 @@ def _dedup_columns() -> dict[str, Column]:
             F.max(F.when(valid, F.col("event_ts_utc"))).alias("hi"),
         ],
         "delivery": F.row_number().over(first),
-        "nearby_flags": [F.col(f).isNotNull().alias(f) for f in ("_by_id", "_by_author")],
+        "by_id_flag": F.col("_by_id").isNotNull().alias("_by_id"),
         "by_id": F.col("_by_id"),
         "known_id": [F.col("complaint_id").alias("_known"), *(F.col(c).alias(f"_known_{c}") for c in LINEAGE)],
         "is_known": F.col("complaint_id") == F.col("_known"),
