@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -57,8 +58,19 @@ def run_concurrently(tasks: list[Callable[[], object]]) -> None:
     if len(tasks) == 1:
         tasks[0]()
         return
-    with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="batch-write") as pool:
-        for future in [pool.submit(task) for task in tasks]:
+    with in_background(tasks):
+        pass
+
+
+@contextmanager
+def in_background(tasks: list[Callable[[], object]]) -> Iterator[None]:
+    """Start `tasks` on their own threads while the body runs; on leaving, wait for every one
+    of them and re-raise the first failure (the body's own exception, if any, comes first:
+    the tasks still run to their end before it propagates)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(tasks)), thread_name_prefix="batch-write") as pool:
+        futures = [pool.submit(task) for task in tasks]
+        yield
+        for future in futures:
             future.result()
 
 

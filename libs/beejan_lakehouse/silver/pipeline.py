@@ -2,7 +2,8 @@
 classify, and write complaints, quarantine and the batch's reconciliation counts.
 
 Every bronze row of a batch gets exactly one disposition, so the counts reconcile by
-construction and are checked before anything is written:
+construction and are checked before the complaints, the live counts and the batch's counts are
+written (quarantine and schema drift, which depend on nothing else, commit meanwhile):
 
     rows_in = inserted + quarantined + duplicate_delivery + duplicate_text
 
@@ -42,7 +43,7 @@ from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
-from beejan_lakehouse.streaming import run_concurrently, txn_app_id
+from beejan_lakehouse.streaming import in_background, run_concurrently, txn_app_id
 from beejan_lakehouse.tables import TableSpec, delta_txn_version, table_path
 
 log = get_logger("silver")
@@ -403,8 +404,52 @@ def process_batch(
     stages = {"rows_s": time.monotonic() - started}
     app_id = txn_app_id("silver", query, run)
     summary = batch_summary(rows)
-    exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
-    stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
+    # Quarantine and schema drift depend on the rows alone: they commit while de-duplication
+    # runs (a chain of small jobs that leaves the cores half idle), not after it.
+    early: list[Callable[[], object]] = [lambda: _append_drift(spark, cfg, rows, app_id, batch_id)]
+    if summary["quarantined"]:
+        quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
+        early.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
+    with in_background(early):
+        exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
+        stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
+        result = _reconciled(summary, exceptions, query, batch_id)
+        metrics = spark.createDataFrame(
+            [(query, batch_id, *(result[k] for k in result), datetime.now(UTC), f"{time.monotonic() - started:.2f}")],
+            SILVER_BATCHES.schema,
+        )
+        writes: list[Callable[[], object]] = [
+            lambda: _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
+        ]
+        if result["inserted"]:
+            complaints = inserted_complaints(rows, exceptions)
+            if ctx.live is not None:
+                # First and alone: the live counts are what a dashboard waits for; silver's own
+                # commits follow. Either order is safe (see below), this one is sooner on screen.
+                ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run)
+                # When the live counts were on screen, from the batch's start (freshness).
+                stages["live_at_s"] = time.monotonic() - started
+            writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
+        # The tables are independent and each commit is mostly waiting (log listing, small
+        # jobs), so they commit side by side. Each is idempotent on its own (txnAppId/txnVersion),
+        # and a replay decides what the failed attempt decided (see dispositions), so a batch
+        # replayed after a partial failure completes the missing writes with the same rows and
+        # skips the rest.
+        run_concurrently(writes)
+    stages["write_s"] = time.monotonic() - started - stages["rows_s"] - stages["dedup_s"]
+    stages["total_s"] = time.monotonic() - started
+    log.info(
+        "%s batch %d: %s %s",
+        query,
+        batch_id,
+        " ".join(f"{k}={v}" for k, v in result.items()),
+        " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
+    )
+    return result
+
+
+def _reconciled(summary: Row, exceptions: DataFrame, query: str, batch_id: int) -> dict[str, int]:
+    """The batch's counts per disposition; raises unless they add up to the rows read."""
     tally = {
         (r["disposition"], r["is_duplicate"]): r["n"]
         for r in exceptions.groupBy("disposition", "is_duplicate").agg(F.count("*").alias("n")).collect()
@@ -424,35 +469,6 @@ def process_batch(
         result[k] for k in ("duplicate_delivery", "duplicate_text", "near_duplicate")
     ):
         raise AssertionError(f"{query} batch {batch_id} does not reconcile: {result} {tally}")
-    metrics = spark.createDataFrame(
-        [(query, batch_id, *(result[k] for k in result), datetime.now(UTC), f"{time.monotonic() - started:.2f}")],
-        SILVER_BATCHES.schema,
-    )
-    writes: list[Callable[[], object]] = [
-        lambda: _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id),
-        lambda: _append_drift(spark, cfg, rows, app_id, batch_id),
-    ]
-    if result["inserted"]:
-        complaints = inserted_complaints(rows, exceptions)
-        writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
-        if ctx.live is not None:
-            writes.append(lambda: ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run))
-    if result["quarantined"]:
-        quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
-        writes.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
-    # The tables are independent and each commit is mostly waiting (log listing, small jobs),
-    # so they commit side by side. Each is idempotent on its own (txnAppId/txnVersion), and a
-    # replay decides what the failed attempt decided (see dispositions), so a batch replayed
-    # after a partial failure completes the missing writes with the same rows and skips the rest.
-    run_concurrently(writes)
-    stages["write_s"] = time.monotonic() - started - stages["rows_s"] - stages["dedup_s"]
-    log.info(
-        "%s batch %d: %s %s",
-        query,
-        batch_id,
-        " ".join(f"{k}={v}" for k, v in result.items()),
-        " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
-    )
     return result
 
 
