@@ -273,12 +273,16 @@ def _outcome(spark, cfg) -> dict:
     }
 
 
-@pytest.mark.parametrize("dies", ["silver.complaints", "ops.silver_batches", "gold.live_15min", "silver.quarantine"])
+@pytest.mark.parametrize(
+    "dies", ["silver.complaints", "ops.silver_batches", "gold.live_15min", "silver.quarantine", "ops.gold_batches"]
+)
 def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, spark, tmp_path, monkeypatch, dies):
     """One write of the batch fails (those before or beside it commit: quarantine during
-    de-duplication, the live counts first, then complaints and batch counts); the replay completes
+    de-duplication, the live counts first, then complaints, batch counts and gold's ledger); the
+    replay completes
     what is missing, skips the rest, and every table ends exactly as if the batch had run once
     without failing."""
+    from beejan_lakehouse.gold import live
     from beejan_lakehouse.silver import pipeline
 
     bronze = silver_run["read"]("bronze.kafka_events").orderBy("channel", "partition", "offset").limit(80)
@@ -290,21 +294,21 @@ def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, 
     assert reference["inserted"] > 50 and reference["quarantined"] > 0 and expected["live"]
 
     cfg, ctx = _replay_lakehouse(spark, tmp_path / "replayed")
-    real_append, real_live = pipeline._append, ctx.live.apply
+    real_append, real_gold_append, real_live = pipeline._append, live._append, ctx.live.apply
 
-    def killed(*_args):
+    def killed(*_args, **_kwargs):
         raise RuntimeError("killed mid-batch")
 
     if dies == "gold.live_15min":
         monkeypatch.setattr(ctx.live, "apply", killed)
     else:
-        failing = table_path(cfg, dies)
-        monkeypatch.setattr(
-            pipeline, "_append", lambda df, path, *a: killed() if path == failing else real_append(df, path, *a)
-        )
+        failing, module = table_path(cfg, dies), live if dies == "ops.gold_batches" else pipeline
+        real = module._append
+        monkeypatch.setattr(module, "_append", lambda df, path, *a: killed() if path == failing else real(df, path, *a))
     with pytest.raises(RuntimeError, match="killed"):
         pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)
     monkeypatch.setattr(pipeline, "_append", real_append)
+    monkeypatch.setattr(live, "_append", real_gold_append)
     monkeypatch.setattr(ctx.live, "apply", real_live)
 
     assert pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7) == reference

@@ -77,6 +77,45 @@ def test_replayed_batch_is_applied_once(spark, lakehouse_cfg):
     assert spark.conf.get("spark.databricks.delta.write.txnAppId", None) is None
 
 
+def test_deferred_ledger_and_late_rows_wait_for_the_caller_while_the_counts_commit(spark, lakehouse_cfg):
+    """With `defer` (silver's batch), only the MERGE commits in apply_batch; the late-event and
+    ledger appends run when the caller runs them, and a replay of the same batch in the same
+    process is judged by the same watermark although `advance` already saw its events."""
+    ensure_live_tables(spark, lakehouse_cfg)
+    tracker = WatermarkTracker(spark, lakehouse_cfg, "q", TWO_HOURS)
+    apply_batch(spark, lakehouse_cfg, tracker, silver_rows(spark, [{"event_ts_utc": "2024-05-01 12:00:00"}]), 0)
+    batch = silver_rows(
+        spark,
+        [
+            {"event_ts_utc": "2024-05-01 09:50:00", "l2": "Refund"},  # closed window (watermark 10:00)
+            {"event_ts_utc": "2024-05-01 10:30:00", "l2": "Refund"},  # open, but closed by 13:00
+            {"event_ts_utc": "2024-05-01 15:00:00", "l2": "Refund"},  # advances the watermark to 13:00
+        ],
+    )
+    deferred: list = []
+    counts = apply_batch(spark, lakehouse_cfg, tracker, batch, 1, defer=deferred)
+    assert counts == {"rows_in": 3, "counted": 2, "duplicates": 0, "late": 1}
+    read = lambda name: spark.read.format("delta").load(table_path(lakehouse_cfg, name))  # noqa: E731
+    refunds = _live(spark, lakehouse_cfg).where(F.col("l2") == "Refund")
+    on_time = [(datetime(2024, 5, 1, 10, 30), 1), (datetime(2024, 5, 1, 15, 0), 1)]
+    assert sorted((r["window_start"], r["complaints"]) for r in refunds.collect()) == on_time
+    assert read(LATE_EVENTS.name).count() == 0
+    assert sorted(r["batch_id"] for r in read(GOLD_BATCHES.name).collect()) == [0]
+    assert len(deferred) == 2
+
+    # The caller's commit failed before running them: the batch is replayed in this process.
+    replayed: list = []
+    assert apply_batch(spark, lakehouse_cfg, tracker, batch, 1, defer=replayed) == counts
+    for write in replayed:
+        write()
+    assert [r["count"] for r in read(LATE_EVENTS.name).collect()] == [1]
+    assert [(r["batch_id"], r["late"]) for r in read(GOLD_BATCHES.name).orderBy("batch_id").collect()] == [
+        (0, 0),
+        (1, 1),
+    ]
+    assert sorted((r["window_start"], r["complaints"]) for r in refunds.collect()) == on_time
+
+
 def test_counts_accumulate_across_batches_per_key(spark, lakehouse_cfg):
     ensure_live_tables(spark, lakehouse_cfg)
     tracker = WatermarkTracker(spark, lakehouse_cfg, "q", TWO_HOURS)

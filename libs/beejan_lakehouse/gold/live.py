@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -171,9 +171,18 @@ class WatermarkTracker:
         self.spark, self.cfg, self.query, self.delay = spark, cfg, query, delay
         self.max_event_ts: datetime | None = None
         self._loaded_before: int | None = None
+        self._judged: tuple[int, datetime | None] | None = None
 
     def watermark_for(self, batch_id: int) -> datetime | None:
-        """Watermark a batch is judged by: deterministic, so a replayed batch is judged alike."""
+        """Watermark a batch is judged by: deterministic, so a replayed batch is judged alike
+        (also in the same process, after `advance` counted the failed attempt's events)."""
+        if self._judged is not None and self._judged[0] == batch_id:
+            return self._judged[1]
+        watermark = self._watermark_for(batch_id)
+        self._judged = (batch_id, watermark)
+        return watermark
+
+    def _watermark_for(self, batch_id: int) -> datetime | None:
         if self._loaded_before is None or batch_id < self._loaded_before:
             ledger = self.spark.read.format("delta").load(table_path(self.cfg, GOLD_BATCHES.name))
             row = ledger.where((F.col("query") == self.query) & (F.col("batch_id") < batch_id)).agg(
@@ -195,11 +204,14 @@ def apply_batch(
     batch: DataFrame,
     batch_id: int,
     run: str | None = None,
+    defer: list[Callable[[], object]] | None = None,
 ) -> dict[str, int]:
     """Apply one micro-batch of silver complaints: MERGE on-time counts, record late ones and the ledger.
 
     Returns counts {rows_in, counted, duplicates, late}. Safe to call again with the same batch id
-    (and `run`, the calling stream's checkpoint id, part of the txnAppId).
+    (and `run`, the calling stream's checkpoint id, part of the txnAppId). `defer`: the late-event
+    and ledger appends are added to it for the caller to run with its own commits, and the MERGE
+    (what readers see) commits here alone; without it all three commit side by side here.
     """
     watermark = tracker.watermark_for(batch_id)
     rows = _aggregate(batch)
@@ -209,14 +221,15 @@ def apply_batch(
     on_time = [r for r in counted if watermark is None or r["window_end"] > watermark]
     late = [r for r in counted if not (watermark is None or r["window_end"] > watermark)]
     app_id = txn_app_id("gold", tracker.query, run)
-    writes: list = []
+    merge: list[Callable[[], object]] = []
+    writes: list[Callable[[], object]] = merge if defer is None else defer
     if on_time:
         source = spark.createDataFrame(
             [(*(r[c] for c in ("window_date", *KEY_COLUMNS)), r["complaints"], now) for r in on_time],
             LIVE_15MIN.schema,
         )
         dates = sorted({r["window_date"] for r in on_time})
-        writes.append(lambda: _merge_counts(spark, cfg, source, dates, app_id, batch_id))
+        merge.append(lambda: _merge_counts(spark, cfg, source, dates, app_id, batch_id))
     if late:
         late_df = spark.createDataFrame(
             [(*(r[c] for c in KEY_COLUMNS), r["complaints"], watermark, tracker.query, batch_id, now) for r in late],
@@ -243,7 +256,8 @@ def apply_batch(
     writes.append(lambda: _append(ledger, table_path(cfg, GOLD_BATCHES.name), app_id, batch_id))
     # Independent and each idempotent under the same (app id, batch id): side by side. (The
     # MERGE's txn session confs carry the same values as the appends' writer options.)
-    run_concurrently(writes)
+    if merge:
+        run_concurrently(merge)
     tracker.advance(batch_max)
     return counts
 
@@ -359,14 +373,15 @@ def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
 class LiveWindowUpdater:
     """Updates gold.live_15min from inside another stream's micro-batch (live.update: in_silver).
 
-    Silver calls `apply` with the complaints a batch inserts, beside the batch's other commits,
-    so a complaint is in the live table as soon as silver has it, without a hop of its own (trigger
-    wait, Delta source listing, micro-batch overhead). Each calling query has its own ledger
-    rows in ops.gold_batches (query `live_from_<silver query>`), hence its own watermark, and its
-    batch ids are the silver query's, so a replayed silver batch is applied exactly once.
+    Silver calls `apply` with the complaints a batch inserts, before the batch's other commits
+    (the MERGE alone; gold's ledger and late events go with silver's commits, `defer`), so a
+    complaint is in the live table as soon as silver has decided it, without a hop of its own
+    (trigger wait, Delta source listing, micro-batch overhead). Each calling query has its own
+    ledger rows in ops.gold_batches (query `live_from_<silver query>`), hence its own watermark,
+    and its batch ids are the silver query's, so a replayed silver batch is applied exactly once.
 
     The MERGE runs in a session of its own (same SparkContext, own SQL confs): Delta's txn
-    confs it sets must not reach the silver writes committing beside it on other threads.
+    confs it sets must not reach the silver writes committing on other threads.
     """
 
     def __init__(self, spark: SparkSession, cfg: Config, settings: GoldSettings) -> None:
@@ -376,14 +391,21 @@ class LiveWindowUpdater:
         self._trackers: dict[str, WatermarkTracker] = {}
         ensure_live_tables(self.spark, cfg)
 
-    def apply(self, source_query: str, complaints: DataFrame, batch_id: int, run: str | None = None) -> dict[str, int]:
+    def apply(
+        self,
+        source_query: str,
+        complaints: DataFrame,
+        batch_id: int,
+        run: str | None = None,
+        defer: list[Callable[[], object]] | None = None,
+    ) -> dict[str, int]:
         """Count one batch of silver complaints (event_ts_utc, channel, region, l1, l2, is_duplicate);
-        `run`: the silver stream's checkpoint id."""
+        `run`: the silver stream's checkpoint id; `defer`: see `apply_batch`."""
         query = f"live_from_{source_query}"
         tracker = self._trackers.get(query)
         if tracker is None:
             tracker = self._trackers[query] = WatermarkTracker(self.spark, self.cfg, query, self.delay)
-        counts = apply_batch(self.spark, self.cfg, tracker, complaints, batch_id, run)
+        counts = apply_batch(self.spark, self.cfg, tracker, complaints, batch_id, run, defer)
         log.info("%s batch %d: %s", query, batch_id, " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
 

@@ -92,7 +92,14 @@ SILVER_BATCHES = TableSpec(
 
 
 class LiveUpdate(Protocol):
-    def apply(self, source_query: str, complaints: DataFrame, batch_id: int, run: str | None) -> dict[str, int]: ...
+    def apply(
+        self,
+        source_query: str,
+        complaints: DataFrame,
+        batch_id: int,
+        run: str | None,
+        defer: list[Callable[[], object]] | None = None,
+    ) -> dict[str, int]: ...
 
 
 @dataclass
@@ -110,7 +117,8 @@ class SilverContext:
     # None to leave them null (e.g. before a champion model exists).
     classify: Callable[..., DataFrame] | None = None
     # The gold live-window seam (gold.live.LiveWindowUpdater when live.update is in_silver):
-    # apply(query, inserted complaints, batch_id, run), committed beside the batch's other writes.
+    # apply(query, inserted complaints, batch_id, run, defer): the MERGE first and alone, its
+    # ledger and late-event appends deferred to the batch's own commits.
     live: LiveUpdate | None = None
 
     @cached_property
@@ -425,8 +433,9 @@ def process_batch(
             complaints = inserted_complaints(rows, exceptions)
             if ctx.live is not None:
                 # First and alone: the live counts are what a dashboard waits for; silver's own
-                # commits follow. Either order is safe (see below), this one is sooner on screen.
-                ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run)
+                # commits (and gold's ledger, deferred to them) follow. Either order is safe
+                # (see below), this one is sooner on screen.
+                ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run, defer=writes)
                 # When the live counts were on screen, from the batch's start (freshness).
                 stages["live_at_s"] = time.monotonic() - started
             writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
