@@ -294,7 +294,7 @@ def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, 
     assert reference["inserted"] > 50 and reference["quarantined"] > 0 and expected["live"]
 
     cfg, ctx = _replay_lakehouse(spark, tmp_path / "replayed")
-    real_append, real_gold_append, real_live = pipeline._append, live._append, ctx.live.apply
+    real_append, real_live = pipeline.append_idempotent, ctx.live.apply
 
     def killed(*_args, **_kwargs):
         raise RuntimeError("killed mid-batch")
@@ -302,13 +302,17 @@ def test_a_batch_replayed_after_a_partial_commit_lands_exactly_once(silver_run, 
     if dies == "gold.live_15min":
         monkeypatch.setattr(ctx.live, "apply", killed)
     else:
-        failing, module = table_path(cfg, dies), live if dies == "ops.gold_batches" else pipeline
-        real = module._append
-        monkeypatch.setattr(module, "_append", lambda df, path, *a: killed() if path == failing else real(df, path, *a))
+        failing = table_path(cfg, dies)
+
+        def append(df, path, *args):
+            return killed() if path == failing else real_append(df, path, *args)
+
+        for module in (pipeline, live):  # silver's writes and gold's ledger (deferred to silver's)
+            monkeypatch.setattr(module, "append_idempotent", append)
     with pytest.raises(RuntimeError, match="killed"):
         pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7)
-    monkeypatch.setattr(pipeline, "_append", real_append)
-    monkeypatch.setattr(live, "_append", real_gold_append)
+    for module in (pipeline, live):
+        monkeypatch.setattr(module, "append_idempotent", real_append)
     monkeypatch.setattr(ctx.live, "apply", real_live)
 
     assert pipeline.process_batch(spark, cfg, ctx, parsed, "replayed", 7) == reference

@@ -6,7 +6,7 @@ import shutil
 
 from delta.tables import DeltaTable
 
-from beejan_lakehouse.tables import delta_table_exists
+from beejan_lakehouse.tables import append_idempotent, delta_table_exists, delta_txn_version, warm_delta_state_later
 
 
 def test_a_table_created_by_another_writer_is_seen_after_an_early_negative_answer(spark, tmp_path):
@@ -28,3 +28,58 @@ def test_a_table_created_by_another_writer_is_seen_after_an_early_negative_answe
 
 def test_a_missing_path_is_not_a_table(spark, tmp_path):
     assert delta_table_exists(spark, str(tmp_path / "nothing_here")) is False
+
+
+def _ledger_row(spark, batch_id: int):
+    from datetime import UTC, datetime
+
+    from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
+
+    row = ("q", batch_id, 1, 1, 0, 0, 0, 0, datetime(2026, 12, 2, tzinfo=UTC), "0.1")
+    return spark.createDataFrame([row], SILVER_BATCHES.schema)
+
+
+def _jobs_of(spark, group: str, action) -> int:
+    """Spark jobs `action` ran (on this thread, under its own job group)."""
+    sc = spark.sparkContext
+    sc.setJobGroup(group, group)
+    try:
+        action()
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    return len(sc.statusTracker().getJobIdsForGroup(group))
+
+
+def test_an_idempotent_append_lands_once_per_batch_id(spark, tmp_path):
+    path = str(tmp_path / "ledger")
+    for batch_id in (0, 0, 1, 1, 0):  # replays of batch 0 and 1 are skipped
+        append_idempotent(_ledger_row(spark, batch_id), path, "app", batch_id)
+    rows = spark.read.format("delta").load(path).select("batch_id").collect()
+    assert sorted(r.batch_id for r in rows) == [0, 1]
+    assert delta_txn_version(spark, path, "app") == 1
+    assert delta_txn_version(spark, path, "other") is None
+
+
+def test_a_table_warmed_after_its_commit_takes_the_next_txn_append_in_one_spark_job(spark, tmp_path):
+    """What warm_delta_state_later is for: Delta computes a version's state (three small jobs)
+    for the txn check of the next write, unless it was computed beforehand."""
+    path = str(tmp_path / "ledger")
+    write = _ledger_row(spark, 0).write.format("delta").mode("append")
+    write.option("txnAppId", "app").option("txnVersion", 0).save(path)
+    cold = _jobs_of(spark, "cold", lambda: append_idempotent(_ledger_row(spark, 1), path, "app", 1))
+    assert warm_delta_state_later(spark, path).result(timeout=120) is True  # the one append_idempotent queued
+    warm = _jobs_of(spark, "warm", lambda: append_idempotent(_ledger_row(spark, 2), path, "app", 2))
+    assert warm == 1 < cold
+    assert spark.read.format("delta").load(path).count() == 3
+
+
+def test_a_table_that_cannot_be_warmed_is_logged_not_raised_and_the_warmer_keeps_working(spark, tmp_path, caplog):
+    broken = tmp_path / "broken" / "_delta_log"
+    broken.mkdir(parents=True)
+    (broken / "00000000000000000000.json").write_text("this is not a Delta commit\n")
+    with caplog.at_level("INFO", logger="beejan.tables"):
+        assert warm_delta_state_later(spark, str(broken.parent)).result(timeout=120) is False
+    assert any("could not compute the Delta state" in r.getMessage() for r in caplog.records)
+    path = str(tmp_path / "ledger")
+    _ledger_row(spark, 0).write.format("delta").save(path)
+    assert warm_delta_state_later(spark, path).result(timeout=120) is True

@@ -36,7 +36,7 @@ from pyspark.sql.types import (
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.sources.file_formats import FileSourceFormat
-from beejan_lakehouse.tables import TableSpec, checkpoint_path, ensure_table, table_path
+from beejan_lakehouse.tables import TableSpec, append_idempotent, checkpoint_path, ensure_table, table_path
 
 log = get_logger("bronze.files")
 
@@ -296,14 +296,7 @@ def ingest_batch(spark: SparkSession, cfg: Config, fmt: FileSourceFormat, files:
 def _append(spark: SparkSession, rows: list, schema: StructType, path: str, app_id: str, batch_id: int) -> None:
     if not rows:
         return
-    (
-        spark.createDataFrame(rows, schema)
-        .write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)  # a replayed batch is skipped by Delta, not written twice
-        .option("txnVersion", batch_id)
-        .save(path)
-    )
+    append_idempotent(spark.createDataFrame(rows, schema), path, app_id, batch_id)
 
 
 def start_files_to_bronze(

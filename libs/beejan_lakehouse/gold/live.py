@@ -36,7 +36,15 @@ from beejan_lakehouse.gold.settings import GoldSettings, load_gold_settings
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
 from beejan_lakehouse.streaming import CheckpointRun, run_concurrently, txn_app_id, with_trigger
-from beejan_lakehouse.tables import VIEWS, TableSpec, checkpoint_path, ensure_table, table_path
+from beejan_lakehouse.tables import (
+    VIEWS,
+    TableSpec,
+    append_idempotent,
+    checkpoint_path,
+    ensure_table,
+    table_path,
+    warm_delta_state_later,
+)
 
 log = get_logger("gold.live")
 
@@ -235,7 +243,7 @@ def apply_batch(
             [(*(r[c] for c in KEY_COLUMNS), r["complaints"], watermark, tracker.query, batch_id, now) for r in late],
             LATE_EVENTS.schema,
         )
-        writes.append(lambda: _append(late_df, table_path(cfg, LATE_EVENTS.name), app_id, batch_id))
+        writes.append(lambda: append_idempotent(late_df, table_path(cfg, LATE_EVENTS.name), app_id, batch_id))
         log.warning(
             "%s batch %d: %d complaint(s) beyond the watermark %s",
             tracker.query,
@@ -253,7 +261,7 @@ def apply_batch(
     ledger = spark.createDataFrame(
         [(tracker.query, batch_id, *counts.values(), batch_max, watermark, now)], GOLD_BATCHES.schema
     )
-    writes.append(lambda: _append(ledger, table_path(cfg, GOLD_BATCHES.name), app_id, batch_id))
+    writes.append(lambda: append_idempotent(ledger, table_path(cfg, GOLD_BATCHES.name), app_id, batch_id))
     # Independent and each idempotent under the same (app id, batch id): side by side. (The
     # MERGE's txn session confs carry the same values as the appends' writer options.)
     if merge:
@@ -356,6 +364,7 @@ def _merge_counts(
                     .whenNotMatchedInsertAll()
                     .execute()
                 )
+            warm_delta_state_later(spark, table_path(cfg, LIVE_15MIN.name))
             return
         except conflicts:
             if attempt == MERGE_ATTEMPTS:
@@ -364,10 +373,6 @@ def _merge_counts(
                 "%s batch %d: concurrent update of %s, retrying (%d)", app_id, batch_id, LIVE_15MIN.name, attempt
             )
             time.sleep(0.2 * attempt)
-
-
-def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
-    df.write.format("delta").mode("append").option("txnAppId", app_id).option("txnVersion", batch_id).save(path)
 
 
 class LiveWindowUpdater:

@@ -44,7 +44,7 @@ from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
 from beejan_lakehouse.streaming import in_background, run_concurrently, txn_app_id
-from beejan_lakehouse.tables import TableSpec, delta_txn_version, table_path
+from beejan_lakehouse.tables import TableSpec, append_idempotent, delta_txn_version, table_path
 
 log = get_logger("silver")
 
@@ -330,8 +330,10 @@ def dispositions(
         .drop(*c["known_lineage"])
         .localCheckpoint(eager=True)
     )
-    replay = bool(joined.where(c["is_own"]).limit(1).count()) and (
-        (delta_txn_version(spark, table_path(cfg, SILVER_COMPLAINTS.name), app_id) or -1) >= batch_id
+    # The txn first: it is a look at silver's log, the own-rows count a Spark job, and on the
+    # live path (no failed attempt) the txn alone already says "not a replay".
+    replay = (delta_txn_version(spark, table_path(cfg, SILVER_COMPLAINTS.name), app_id) or -1) >= batch_id and bool(
+        joined.where(c["is_own"]).limit(1).count()
     )
     ranked = joined.withColumn("_repeat", c["repeat_on_replay"] if replay else c["repeat"]).drop(
         "_delivery", "_known", "_own"
@@ -341,9 +343,12 @@ def dispositions(
     # originals). A replayed batch whose complaints an earlier attempt committed finds them in
     # silver: they are not its history (each row would be its own near-duplicate). Rows that
     # relate to no fresh row (a repeat's author) pair with nothing. Read by pairing and retweet
-    # resolution: materialised.
-    own = F.broadcast(fresh.select("complaint_id"))
-    history = nearby.select(*HISTORY_COLUMNS).join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
+    # resolution: materialised. Outside a replay no fresh row is in silver (one that is, is a
+    # repeat), so the history is `nearby` itself.
+    history = nearby.select(*HISTORY_COLUMNS)
+    if replay:
+        own = F.broadcast(fresh.select("complaint_id"))
+        history = history.join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
     marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
     repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
     flagged = marked.select("_row", *c["flagged"])
@@ -417,7 +422,7 @@ def process_batch(
     early: list[Callable[[], object]] = [lambda: _append_drift(spark, cfg, rows, app_id, batch_id)]
     if summary["quarantined"]:
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
-        early.append(lambda: _append(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
+        early.append(lambda: append_idempotent(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
     with in_background(early):
         exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
         stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
@@ -427,7 +432,7 @@ def process_batch(
             SILVER_BATCHES.schema,
         )
         writes: list[Callable[[], object]] = [
-            lambda: _append(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
+            lambda: append_idempotent(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
         ]
         if result["inserted"]:
             complaints = inserted_complaints(rows, exceptions)
@@ -438,7 +443,8 @@ def process_batch(
                 ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run, defer=writes)
                 # When the live counts were on screen, from the batch's start (freshness).
                 stages["live_at_s"] = time.monotonic() - started
-            writes.append(lambda: _append(complaints, table_path(cfg, SILVER_COMPLAINTS.name), app_id, batch_id))
+            path = table_path(cfg, SILVER_COMPLAINTS.name)
+            writes.append(lambda: append_idempotent(complaints, path, app_id, batch_id))
         # The tables are independent and each commit is mostly waiting (log listing, small
         # jobs), so they commit side by side. Each is idempotent on its own (txnAppId/txnVersion),
         # and a replay decides what the failed attempt decided (see dispositions), so a batch
@@ -503,16 +509,6 @@ def _append_drift(spark: SparkSession, cfg: Config, rows: DataFrame, app_id: str
     drift = detect_drift(rows.where(F.col("bronze_file").isNull())).select(*SCHEMA_DRIFT.schema.fieldNames())
     drift_rows = drift.collect()  # a handful of rows at most: one per new field seen
     if drift_rows:
-        _append(
+        append_idempotent(
             spark.createDataFrame(drift_rows, SCHEMA_DRIFT.schema), table_path(cfg, SCHEMA_DRIFT.name), app_id, batch_id
         )
-
-
-def _append(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
-    (
-        df.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)  # replayed batch: Delta skips it instead of writing twice
-        .option("txnVersion", batch_id)
-        .save(path)
-    )
