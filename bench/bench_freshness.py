@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--trigger-interval", help="processing-time trigger of the bronze and silver streams (default: conf)"
     )
+    parser.add_argument("--bronze-interval", help="processing-time trigger of the bronze stream (default: as above)")
     parser.add_argument(
         "--warmup", type=float, default=240.0, help="seconds of background traffic before the first probe"
     )
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.trigger_interval
             else {}
         )
+        if args.bronze_interval:
+            intervals["streams.bronze_kafka.interval"] = args.bronze_interval
         cfg = load_config(
             "test",
             {

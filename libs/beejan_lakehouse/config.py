@@ -106,11 +106,12 @@ def kafka_client_options(cfg: Config) -> dict[str, Any]:
 
 
 def spark_kafka_options(cfg: Config) -> dict[str, str]:
-    """Options for Spark's Kafka source/sink (`kafka.`-prefixed consumer properties)."""
+    """Options for Spark's Kafka source (`kafka.`-prefixed consumer properties)."""
     kafka = cfg["kafka"]
     options = {
         "kafka.bootstrap.servers": kafka["bootstrap_servers"],
         "kafka.security.protocol": kafka["security_protocol"],
+        "kafka.fetch.max.wait.ms": str(kafka["consumer_fetch_max_wait_ms"]),
     }
     if kafka["sasl_mechanism"]:
         options["kafka.sasl.mechanism"] = kafka["sasl_mechanism"]

@@ -103,6 +103,7 @@ def test_prod_reads_secrets_and_builds_sasl_options(monkeypatch: pytest.MonkeyPa
         "sasl_plain_password": "s3cret",
     }
     spark_opts = spark_kafka_options(cfg)
+    assert spark_opts["kafka.fetch.max.wait.ms"] == "10"  # base.yaml: small batches are not held 500 ms
     assert spark_opts["kafka.sasl.jaas.config"] == (
         'org.apache.kafka.common.security.scram.ScramLoginModule required username="ingest" password="s3cret";'
     )
