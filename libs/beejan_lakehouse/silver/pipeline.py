@@ -38,7 +38,7 @@ from beejan_lakehouse.silver.enrich import enrich
 from beejan_lakehouse.silver.pii import mask_pii
 from beejan_lakehouse.silver.schema import COMPLAINTS, SCHEMA_VERSION, SILVER_COMPLAINTS, SILVER_QUARANTINE
 from beejan_lakehouse.sources.call_center import parse_call_center
-from beejan_lakehouse.sources.drift import detect_drift
+from beejan_lakehouse.sources.drift import detect_drift, has_drift
 from beejan_lakehouse.sources.sms import parse_sms
 from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
@@ -261,6 +261,8 @@ def _dedup_columns() -> dict[str, Column]:
             F.count(F.when(~valid, 1)).alias("quarantined"),
             F.min(F.when(valid, F.col("event_ts_utc"))).alias("lo"),
             F.max(F.when(valid, F.col("event_ts_utc"))).alias("hi"),
+            # Streamed records with schema drift (file sources' drift is recorded by bronze).
+            F.count(F.when(F.col("bronze_file").isNull() & has_drift(), 1)).alias("drifted"),
         ],
         "delivery": F.row_number().over(first),
         "by_id_flag": F.col("_by_id").isNotNull().alias("_by_id"),
@@ -293,7 +295,7 @@ def _dedup_columns() -> dict[str, Column]:
 
 
 def batch_summary(rows: DataFrame) -> Row:
-    """valid, quarantined (counts), lo, hi (event-time span of the valid rows)."""
+    """valid, quarantined (counts), lo, hi (event-time span of the valid rows), drifted (count)."""
     return rows.agg(*_dedup_columns()["summary"]).first()
 
 
@@ -418,8 +420,11 @@ def process_batch(
     app_id = txn_app_id("silver", query, run)
     summary = batch_summary(rows)
     # Quarantine and schema drift depend on the rows alone: they commit while de-duplication
-    # runs (a chain of small jobs that leaves the cores half idle), not after it.
-    early: list[Callable[[], object]] = [lambda: _append_drift(spark, cfg, rows, app_id, batch_id)]
+    # runs (a chain of small jobs that leaves the cores half idle), not after it; each only when
+    # the batch has such rows (the summary counted them).
+    early: list[Callable[[], object]] = []
+    if summary["drifted"]:
+        early.append(lambda: _append_drift(spark, cfg, rows, app_id, batch_id))
     if summary["quarantined"]:
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
         early.append(lambda: append_idempotent(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))

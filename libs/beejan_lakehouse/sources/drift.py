@@ -21,6 +21,11 @@ def _known_fields_of(channel: Column) -> Column:
     return mapping[channel]
 
 
+def has_drift() -> Column:
+    """True for a parsed record with rescued fields or a tolerated rename/type change."""
+    return _drift_columns()["any_drift"]
+
+
 def detect_drift(parsed: DataFrame) -> DataFrame:
     """Distinct drift observations in parsed records, in the ops.schema_drift column layout.
 
