@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from pyspark import SparkContext
-from pyspark.sql import Column
-from pyspark.sql.types import DataType
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import DataType, StructField, StructType, TimestampType
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,3 +42,15 @@ def per_session(fn: Callable[P, R]) -> Callable[P, R]:
 def cast(col: Column, dtype: DataType) -> Column:
     """`col.cast(dtype)` in one py4j call (a DataType argument costs a JSON round trip or more)."""
     return col.cast(dtype.simpleString())
+
+
+def with_timestamp(df: DataFrame, name: str, at: datetime) -> DataFrame:
+    """`df` plus a timestamp column `name` = `at`, the same on every row (e.g. a write time).
+
+    Not `F.lit(at)` or `F.current_timestamp()`: Spark's generated code inlines a timestamp
+    literal, so a stream stamping each micro-batch with its own time made Spark generate and
+    compile that stage's code anew every batch (and the JVM JIT-compile it again). Read from a
+    one-row broadcast relation, the value is data and the compiled code is reused.
+    """
+    stamp = df.sparkSession.createDataFrame([(at,)], StructType([StructField(name, TimestampType(), False)]))
+    return df.crossJoin(F.broadcast(stamp))

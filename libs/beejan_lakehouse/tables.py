@@ -134,9 +134,15 @@ def delta_txn_version(spark: SparkSession, path: str, app_id: str) -> int | None
 
 def _delta_snapshot(spark: SparkSession, path: str):  # -> py4j JavaObject (Snapshot)
     """The latest snapshot of the Delta table at `path` (the JVM's DeltaLog, updated)."""
-    jvm = spark.sparkContext._jvm
-    none = jvm.scala.Option.empty()
-    return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path).update(False, none, none)
+    return _delta_log(spark, path).update(False, _none(spark), _none(spark))
+
+
+def _delta_log(spark: SparkSession, path: str):  # -> py4j JavaObject (DeltaLog)
+    return spark.sparkContext._jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+
+
+def _none(spark: SparkSession):  # -> py4j JavaObject (scala.None)
+    return spark.sparkContext._jvm.scala.Option.empty()
 
 
 def append_idempotent(df: DataFrame, path: str, app_id: str, batch_id: int) -> None:
@@ -147,16 +153,35 @@ def append_idempotent(df: DataFrame, path: str, app_id: str, batch_id: int) -> N
     warm_delta_state_later(df.sparkSession, path)
 
 
-def warm_delta_state(spark: SparkSession, path: str) -> None:
-    """Compute the state (files, txn versions) of the latest snapshot of the table at `path`.
+# Tables a stream commits to every micro-batch get their Delta checkpoints from the warming
+# thread (below), every CHECKPOINT_EVERY versions, instead of inside a commit: Delta writes one
+# synchronously in the commit of every `delta.checkpointInterval`-th version (default 10),
+# after rebuilding that version's whole state, which made every such micro-batch ~2-3 s slower
+# (bench/RESULTS.md, 2026-12-02). Delta's own inline checkpoint stays as the fallback, 10x rarer.
+CHECKPOINT_EVERY = 10
+BACKGROUND_CHECKPOINTS = {"delta.checkpointInterval": str(10 * CHECKPOINT_EVERY)}
 
-    Delta computes it on first need, per version: a write with txnAppId needs it to check the
-    txn, a MERGE or a scan to list files. That is three small Spark jobs, ~0.45 s on the 2-core
-    machine, inside the next micro-batch's write otherwise (measured 0.70 s -> 0.25 s per
+
+def warm_delta_state(spark: SparkSession, path: str) -> bool:
+    """Compute the state (files, txn versions) of the latest snapshot of the table at `path`, and
+    write a Delta checkpoint of it when the last one is CHECKPOINT_EVERY or more versions old.
+    Returns whether it wrote a checkpoint.
+
+    Delta computes the state on first need, per version: a write with txnAppId needs it to check
+    the txn, a MERGE or a scan to list files. That is three small Spark jobs, ~0.45 s on the
+    2-core machine, inside the next micro-batch's write otherwise (measured 0.70 s -> 0.25 s per
     one-row txn append: bench/RESULTS.md, 2026-12-02). The state is cached on the snapshot,
     which Delta hands to the next reader as long as no one else committed in between.
+    A checkpoint is of one version, so it is safe beside later commits (Delta's own are too).
     """
-    _delta_snapshot(spark, path).transactions()
+    delta_log = _delta_log(spark, path)
+    snapshot = delta_log.update(False, _none(spark), _none(spark))
+    snapshot.transactions()
+    last_checkpoint = snapshot.logSegment().checkpointProvider().version()  # -1: none yet
+    if snapshot.version() - max(last_checkpoint, 0) < CHECKPOINT_EVERY:
+        return False
+    delta_log.checkpoint(snapshot, _none(spark))
+    return True
 
 
 _warmer: ThreadPoolExecutor | None = None
@@ -203,7 +228,8 @@ def delta_table_exists(spark: SparkSession, path: str) -> bool:
 def ensure_table(spark: SparkSession, cfg: Config, spec: TableSpec) -> str:
     """Create the Delta table of `spec` at its path if missing, with constraints; returns the path.
 
-    Idempotent: an existing table is only registered in this session's catalog.
+    Idempotent: an existing table is registered in this session's catalog and given the
+    constraints and table properties the spec declares that it lacks (one ALTER each, only then).
     """
     from delta.tables import DeltaTable
 
@@ -219,13 +245,13 @@ def ensure_table(spark: SparkSession, cfg: Config, spec: TableSpec) -> str:
         builder.execute()
         log.info("created table %s at %s", spec.name, path)
     _register(spark, spec.name, path)
-    existing = {
-        row["key"].split(".")[-1]
-        for row in spark.sql(f"SHOW TBLPROPERTIES {spec.name}").collect()
-        if row["key"].startswith("delta.constraints.")
-    }
+    properties = {row["key"]: row["value"] for row in spark.sql(f"SHOW TBLPROPERTIES {spec.name}").collect()}
     for constraint, expression in spec.constraints.items():
-        if constraint.lower() not in existing:
+        if f"delta.constraints.{constraint.lower()}" not in properties:
             spark.sql(f"ALTER TABLE {spec.name} ADD CONSTRAINT {constraint} CHECK ({expression})")
+    changed = {k: v for k, v in spec.properties.items() if properties.get(k) != v}
+    if changed:
+        listed = ", ".join(f"'{k}' = '{v}'" for k, v in changed.items())
+        spark.sql(f"ALTER TABLE {spec.name} SET TBLPROPERTIES ({listed})")
     create_views(spark)
     return path

@@ -124,3 +124,15 @@ def test_rows_without_author_are_never_matched(spark, finder):
         ignore_row_order=True,
         ignore_nullable=True,
     )
+
+
+def test_the_silver_scan_of_a_batch_spans_the_window_either_side_rounded_out_to_whole_hours():
+    from datetime import UTC, datetime
+
+    from beejan_lakehouse.silver.pipeline import scan_bounds
+
+    lo, hi = datetime(2026, 12, 2, 10, 17, 5, 123456, tzinfo=UTC), datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    assert scan_bounds((lo, hi), 24) == (datetime(2026, 12, 1, 10, tzinfo=UTC), datetime(2026, 12, 3, 13, tzinfo=UTC))
+    # Every batch within the same hours scans the same span (the same literals, the same code).
+    later = (lo.replace(minute=59), hi.replace(second=0))
+    assert scan_bounds(later, 24) == scan_bounds((lo, hi), 24)

@@ -1,4 +1,4 @@
-"""Table existence as another process sees it (tables.delta_table_exists)."""
+"""Table existence as another process sees it, idempotent appends, state warming and checkpoints."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import shutil
 
 from delta.tables import DeltaTable
 
-from beejan_lakehouse.tables import append_idempotent, delta_table_exists, delta_txn_version, warm_delta_state_later
+from beejan_lakehouse.tables import (
+    BACKGROUND_CHECKPOINTS,
+    CHECKPOINT_EVERY,
+    append_idempotent,
+    delta_table_exists,
+    delta_txn_version,
+    ensure_table,
+    warm_delta_state_later,
+)
 
 
 def test_a_table_created_by_another_writer_is_seen_after_an_early_negative_answer(spark, tmp_path):
@@ -83,3 +91,47 @@ def test_a_table_that_cannot_be_warmed_is_logged_not_raised_and_the_warmer_keeps
     path = str(tmp_path / "ledger")
     _ledger_row(spark, 0).write.format("delta").save(path)
     assert warm_delta_state_later(spark, path).result(timeout=120) is True
+
+
+def _checkpoint_versions(path: str) -> list[int]:
+    from pathlib import Path
+
+    return sorted(int(p.name.split(".")[0]) for p in Path(path, "_delta_log").glob("*.checkpoint.parquet"))
+
+
+def test_a_table_committed_to_every_batch_is_checkpointed_by_the_warmer_not_inside_a_commit(spark, lakehouse_cfg):
+    """BACKGROUND_CHECKPOINTS: the CHECKPOINT_EVERY-th commit costs what the others cost (one
+    job once warmed; inline, Delta rebuilt the state and wrote the checkpoint in it), and the
+    warming thread writes the checkpoint of that version instead."""
+    from dataclasses import replace
+
+    from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
+
+    spec = replace(SILVER_BATCHES, name="ops.ledger_under_test", constraints={})
+    assert spec.properties == BACKGROUND_CHECKPOINTS
+    path = ensure_table(spark, lakehouse_cfg, spec)  # version 0
+    jobs = {}
+    for batch_id in range(1, CHECKPOINT_EVERY + 2):  # versions 1 .. CHECKPOINT_EVERY + 1
+        jobs[batch_id] = _jobs_of(
+            spark, f"append-{batch_id}", lambda b=batch_id: append_idempotent(_ledger_row(spark, b), path, "app", b)
+        )
+        assert warm_delta_state_later(spark, path).result(timeout=120) is True  # after the one queued
+        assert _checkpoint_versions(path) == ([CHECKPOINT_EVERY] if batch_id >= CHECKPOINT_EVERY else [])
+    assert jobs[CHECKPOINT_EVERY] == jobs[CHECKPOINT_EVERY - 1] == 1
+    assert spark.read.format("delta").load(path).count() == CHECKPOINT_EVERY + 1
+
+
+def test_ensure_table_gives_an_existing_table_the_properties_its_spec_declares(spark, lakehouse_cfg):
+    from dataclasses import replace
+
+    from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
+
+    spec = replace(SILVER_BATCHES, name="ops.older_ledger", constraints={})
+    path = ensure_table(spark, lakehouse_cfg, replace(spec, properties={}))  # as an older release made it
+    interval = "delta.checkpointInterval"
+    assert interval not in DeltaTable.forPath(spark, path).detail().first()["properties"]
+    ensure_table(spark, lakehouse_cfg, spec)
+    assert DeltaTable.forPath(spark, path).detail().first()["properties"][interval] == spec.properties[interval]
+    versions = DeltaTable.forPath(spark, path).history().count()
+    ensure_table(spark, lakehouse_cfg, spec)  # nothing to change: no commit
+    assert DeltaTable.forPath(spark, path).history().count() == versions

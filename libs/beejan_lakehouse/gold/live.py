@@ -37,6 +37,7 @@ from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
 from beejan_lakehouse.streaming import CheckpointRun, run_concurrently, txn_app_id, with_trigger
 from beejan_lakehouse.tables import (
+    BACKGROUND_CHECKPOINTS,
     VIEWS,
     TableSpec,
     append_idempotent,
@@ -72,6 +73,7 @@ LIVE_15MIN = TableSpec(
     constraints={"positive_count": "complaints > 0"},
     comment="Event-time 15-minute complaint counts per region x l1 x l2 x channel, duplicates "
     "excluded; updated every micro-batch. Contract: docs/gold.md. Owner: gold.",
+    properties=BACKGROUND_CHECKPOINTS,
 )
 
 LATE_EVENTS = TableSpec(
@@ -112,6 +114,7 @@ GOLD_BATCHES = TableSpec(
     ),
     constraints={"reconciles": "rows_in = counted + duplicates + late"},
     comment="Per micro-batch ledger of the gold live stream; also the persisted watermark. Owner: gold.",
+    properties=BACKGROUND_CHECKPOINTS,
 )
 
 LAST_15MIN_VIEW = "gold.live_last_15min"

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from beejan_lakehouse.arrays import compact, present, without
+from beejan_lakehouse.columns import with_timestamp
 from beejan_lakehouse.silver.schema import CHANNELS, QUARANTINE
 
 MAX_TEXT_CHARS = 5_000
@@ -122,8 +124,9 @@ def evaluate(rules: Sequence[Rule] = RULES, flags: Sequence[Flag] = FLAGS) -> Ca
     return apply
 
 
-def quarantine_rows(df: DataFrame) -> DataFrame:
-    """Evaluated records -> the QUARANTINE schema (quarantine_id, ..., bronze lineage).
+def quarantine_rows(df: DataFrame, at: datetime) -> DataFrame:
+    """Evaluated records -> the QUARANTINE schema (quarantine_id, ..., bronze lineage),
+    quarantined `at`.
 
     Input: PARSED columns plus reasons. quarantine_id = sha2 of the bronze coordinates (table,
     partition, offset, file, line), so re-quarantining a replayed record yields the same id.
@@ -134,11 +137,9 @@ def quarantine_rows(df: DataFrame) -> DataFrame:
         *[F.coalesce(F.col(c).cast("string"), F.lit("")) for c in
           ("bronze_partition", "bronze_offset", "bronze_file", "bronze_line")],
     )  # fmt: skip
-    exprs = {
-        "quarantine_id": F.sha2(coordinates, 256),
-        "quarantined_at": F.current_timestamp(),
-    }
-    return df.select(*[exprs.get(f.name, F.col(f.name)).cast(f.dataType).alias(f.name) for f in QUARANTINE.fields])
+    exprs = {"quarantine_id": F.sha2(coordinates, 256)}
+    stamped = with_timestamp(df, "quarantined_at", at)
+    return stamped.select(*[exprs.get(f.name, F.col(f.name)).cast(f.dataType).alias(f.name) for f in QUARANTINE.fields])
 
 
 def split_valid(
@@ -151,5 +152,5 @@ def split_valid(
     """
     evaluated = df if "reasons" in df.columns else df.transform(evaluate(rules, flags))
     valid = evaluated.where(F.size("reasons") == 0)
-    quarantined = quarantine_rows(evaluated.where(F.size("reasons") > 0))
+    quarantined = quarantine_rows(evaluated.where(F.size("reasons") > 0), datetime.now(UTC))
     return valid, quarantined

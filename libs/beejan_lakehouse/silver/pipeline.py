@@ -14,6 +14,7 @@ and complaints already in silver (same complaint id) are never inserted again.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType, TimestampType
 
 from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
-from beejan_lakehouse.columns import cast, per_session
+from beejan_lakehouse.columns import cast, per_session, with_timestamp
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.logs import get_logger
 from beejan_lakehouse.quality.expectations import evaluate, quarantine_rows
@@ -44,7 +45,7 @@ from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
 from beejan_lakehouse.streaming import in_background, run_concurrently, txn_app_id
-from beejan_lakehouse.tables import TableSpec, append_idempotent, delta_txn_version, table_path
+from beejan_lakehouse.tables import BACKGROUND_CHECKPOINTS, TableSpec, append_idempotent, delta_txn_version, table_path
 
 log = get_logger("silver")
 
@@ -88,6 +89,7 @@ SILVER_BATCHES = TableSpec(
         "reconciles": "rows_in = inserted + quarantined + duplicate_delivery + duplicate_text",
     },
     comment="Per micro-batch reconciliation of bronze -> silver. Owner: ops.",
+    properties=BACKGROUND_CHECKPOINTS,
 )
 
 
@@ -216,7 +218,7 @@ def _silver(spark: SparkSession, cfg: Config) -> DataFrame:
     return spark.read.format("delta").load(table_path(cfg, SILVER_COMPLAINTS.name))
 
 
-def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], window_hours: int) -> DataFrame:
+def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[datetime, datetime], window_hours: int) -> DataFrame:
     """The silver complaints a batch can relate to, in one scan of its window: the batch's own
     complaint ids (earlier deliveries, `_by_id`), the complaints its retweets point at (usually
     someone else's, also `_by_id`) and its authors' complaints (`_by_author`).
@@ -226,11 +228,9 @@ def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], w
     Columns: HISTORY_COLUMNS, LINEAGE, _by_id (true: one of the batch's ids or retweet targets).
     """
     c = _dedup_columns()
-    lo = F.lit(bounds[0]) - F.expr(f"INTERVAL {window_hours} HOURS")
-    hi = F.lit(bounds[1]) + F.expr(f"INTERVAL {window_hours} HOURS")
+    lo, hi = scan_bounds(bounds, window_hours)
     in_window = silver.where(
-        F.col("event_date").between(F.date_format(lo, "yyyy-MM-dd"), F.date_format(hi, "yyyy-MM-dd"))
-        & F.col("event_ts_utc").between(lo, hi)
+        F.col("event_date").between(f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}") & F.col("event_ts_utc").between(lo, hi)
     ).select(*HISTORY_COLUMNS, *LINEAGE)
     ids = keys.select("complaint_id").unionByName(keys.where(c["is_retweet"]).select(c["retweeted_id"])).distinct()
     authors = keys.where(c["has_author"]).select("author_key").distinct()
@@ -240,6 +240,21 @@ def _nearby(silver: DataFrame, keys: DataFrame, bounds: tuple[object, object], w
         .where(F.col("_by_id").isNotNull() | F.col("_by_author").isNotNull())
         .select(*HISTORY_COLUMNS, *LINEAGE, c["by_id_flag"])
     )
+
+
+def scan_bounds(bounds: tuple[datetime, datetime], window_hours: int) -> tuple[datetime, datetime]:
+    """The event-time span of silver a batch spanning `bounds` relates to: `window_hours` either
+    side, rounded out to whole UTC hours (aware datetimes).
+
+    Rounded because Spark's generated code inlines timestamp literals: bounds exact to the
+    microsecond made it compile the scan's code (five classes) anew for every micro-batch, and
+    the JVM compile them again; with whole hours it reuses them for the hour. The slack only
+    adds rows the exact window of the pairing leaves out.
+    """
+    # collect() gives naive datetimes in the process's zone, the one .timestamp() assumes.
+    lo = math.floor(bounds[0].timestamp() / 3600) * 3600 - window_hours * 3600
+    hi = math.ceil(bounds[1].timestamp() / 3600) * 3600 + window_hours * 3600
+    return datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
 
 
 @per_session
@@ -368,11 +383,12 @@ _DISPOSITION_SCHEMA = StructType(
 )
 
 
-def inserted_complaints(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
-    """Valid rows that are inserts (plain or flagged near-duplicates) -> the COMPLAINTS schema."""
+def inserted_complaints(rows: DataFrame, exceptions: DataFrame, silver_ts: datetime) -> DataFrame:
+    """Valid rows that are inserts (plain or flagged near-duplicates) -> the COMPLAINTS schema,
+    written at `silver_ts`."""
     c = _insert_columns()
-    joined = rows.where(c["valid"]).join(F.broadcast(exceptions), "_row", "left")
-    return joined.where(c["inserted"]).withColumns(c["defaults"]).select(*c["projection"])
+    joined = rows.where(c["valid"]).join(F.broadcast(exceptions), "_row", "left").where(c["inserted"])
+    return with_timestamp(joined, "silver_ts", silver_ts).withColumns(c["defaults"]).select(*c["projection"])
 
 
 @per_session
@@ -380,7 +396,6 @@ def _insert_columns() -> dict:
     extra = {
         "schema_version": F.lit(SCHEMA_VERSION),
         "event_date": F.date_format("event_ts_utc", "yyyy-MM-dd"),
-        "silver_ts": F.current_timestamp(),
     }
     return {
         "valid": F.size("reasons") == 0,
@@ -426,7 +441,7 @@ def process_batch(
     if summary["drifted"]:
         early.append(lambda: _append_drift(spark, cfg, rows, app_id, batch_id))
     if summary["quarantined"]:
-        quarantined = quarantine_rows(rows.where(F.size("reasons") > 0))
+        quarantined = quarantine_rows(rows.where(F.size("reasons") > 0), datetime.now(UTC))
         early.append(lambda: append_idempotent(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
     with in_background(early):
         exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
@@ -440,7 +455,7 @@ def process_batch(
             lambda: append_idempotent(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
         ]
         if result["inserted"]:
-            complaints = inserted_complaints(rows, exceptions)
+            complaints = inserted_complaints(rows, exceptions, datetime.now(UTC))
             if ctx.live is not None:
                 # First and alone: the live counts are what a dashboard waits for; silver's own
                 # commits (and gold's ledger, deferred to them) follow. Either order is safe
