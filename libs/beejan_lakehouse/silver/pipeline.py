@@ -383,12 +383,18 @@ _DISPOSITION_SCHEMA = StructType(
 )
 
 
-def inserted_complaints(rows: DataFrame, exceptions: DataFrame, silver_ts: datetime) -> DataFrame:
-    """Valid rows that are inserts (plain or flagged near-duplicates) -> the COMPLAINTS schema,
-    written at `silver_ts`."""
+def inserted_rows(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
+    """Valid rows that are inserts (plain or flagged near-duplicates), with their duplicate
+    columns: every column of `rows` (what the live counts read, without the write time)."""
     c = _insert_columns()
     joined = rows.where(c["valid"]).join(F.broadcast(exceptions), "_row", "left").where(c["inserted"])
-    return with_timestamp(joined, "silver_ts", silver_ts).withColumns(c["defaults"]).select(*c["projection"])
+    return joined.withColumns(c["defaults"])
+
+
+def inserted_complaints(rows: DataFrame, exceptions: DataFrame, silver_ts: datetime) -> DataFrame:
+    """`inserted_rows` -> the COMPLAINTS schema, written at `silver_ts`."""
+    stamped = with_timestamp(inserted_rows(rows, exceptions), "silver_ts", silver_ts)
+    return stamped.select(*_insert_columns()["projection"])
 
 
 @per_session
@@ -460,7 +466,8 @@ def process_batch(
                 # First and alone: the live counts are what a dashboard waits for; silver's own
                 # commits (and gold's ledger, deferred to them) follow. Either order is safe
                 # (see below), this one is sooner on screen.
-                ctx.live.apply(query, complaints.select(*_LIVE_COLUMNS), batch_id, run, defer=writes)
+                live_rows = inserted_rows(rows, exceptions).select(*_LIVE_COLUMNS)
+                ctx.live.apply(query, live_rows, batch_id, run, defer=writes)
                 # When the live counts were on screen, from the batch's start (freshness).
                 stages["live_at_s"] = time.monotonic() - started
             path = table_path(cfg, SILVER_COMPLAINTS.name)
