@@ -248,7 +248,7 @@ def scan_bounds(bounds: tuple[datetime, datetime], window_hours: int) -> tuple[d
 
     Rounded because Spark's generated code inlines timestamp literals: bounds exact to the
     microsecond made it compile the scan's code (five classes) anew for every micro-batch, and
-    the JVM compile them again; with whole hours it reuses them for the hour. The slack only
+    the JVM JIT-compile them again; with whole hours it reuses them for the hour. The slack only
     adds rows the exact window of the pairing leaves out.
     """
     # collect() gives naive datetimes in the process's zone, the one .timestamp() assumes.
