@@ -134,11 +134,8 @@ def delta_txn_version(spark: SparkSession, path: str, app_id: str) -> int | None
 
 def _delta_snapshot(spark: SparkSession, path: str):  # -> py4j JavaObject (Snapshot)
     """The latest snapshot of the Delta table at `path` (the JVM's DeltaLog, updated)."""
-    return _delta_log(spark, path).update(False, _none(spark), _none(spark))
-
-
-def _delta_log(spark: SparkSession, path: str):  # -> py4j JavaObject (DeltaLog)
-    return spark.sparkContext._jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    delta_log = spark.sparkContext._jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    return delta_log.update(False, _none(spark), _none(spark))
 
 
 def _none(spark: SparkSession):  # -> py4j JavaObject (scala.None)
@@ -162,10 +159,9 @@ CHECKPOINT_EVERY = 10
 BACKGROUND_CHECKPOINTS = {"delta.checkpointInterval": str(10 * CHECKPOINT_EVERY)}
 
 
-def warm_delta_state(spark: SparkSession, path: str) -> bool:
+def warm_delta_state(spark: SparkSession, path: str) -> None:
     """Compute the state (files, txn versions) of the latest snapshot of the table at `path`, and
     write a Delta checkpoint of it when the last one is CHECKPOINT_EVERY or more versions old.
-    Returns whether it wrote a checkpoint.
 
     Delta computes the state on first need, per version: a write with txnAppId needs it to check
     the txn, a MERGE or a scan to list files. That is three small Spark jobs, ~0.45 s on the
@@ -174,14 +170,11 @@ def warm_delta_state(spark: SparkSession, path: str) -> bool:
     which Delta hands to the next reader as long as no one else committed in between.
     A checkpoint is of one version, so it is safe beside later commits (Delta's own are too).
     """
-    delta_log = _delta_log(spark, path)
-    snapshot = delta_log.update(False, _none(spark), _none(spark))
+    snapshot = _delta_snapshot(spark, path)
     snapshot.transactions()
     last_checkpoint = snapshot.logSegment().checkpointProvider().version()  # -1: none yet
-    if snapshot.version() - max(last_checkpoint, 0) < CHECKPOINT_EVERY:
-        return False
-    delta_log.checkpoint(snapshot, _none(spark))
-    return True
+    if snapshot.version() - max(last_checkpoint, 0) >= CHECKPOINT_EVERY:
+        snapshot.deltaLog().checkpoint(snapshot, _none(spark))
 
 
 _warmer: ThreadPoolExecutor | None = None

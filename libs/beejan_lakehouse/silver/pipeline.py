@@ -391,10 +391,9 @@ def inserted_rows(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
     return joined.withColumns(c["defaults"])
 
 
-def inserted_complaints(rows: DataFrame, exceptions: DataFrame, silver_ts: datetime) -> DataFrame:
+def inserted_complaints(inserted: DataFrame, silver_ts: datetime) -> DataFrame:
     """`inserted_rows` -> the COMPLAINTS schema, written at `silver_ts`."""
-    stamped = with_timestamp(inserted_rows(rows, exceptions), "silver_ts", silver_ts)
-    return stamped.select(*_insert_columns()["projection"])
+    return with_timestamp(inserted, "silver_ts", silver_ts).select(*_insert_columns()["projection"])
 
 
 @per_session
@@ -461,13 +460,13 @@ def process_batch(
             lambda: append_idempotent(metrics, table_path(cfg, SILVER_BATCHES.name), app_id, batch_id)
         ]
         if result["inserted"]:
-            complaints = inserted_complaints(rows, exceptions, datetime.now(UTC))
+            inserted = inserted_rows(rows, exceptions)
+            complaints = inserted_complaints(inserted, datetime.now(UTC))
             if ctx.live is not None:
                 # First and alone: the live counts are what a dashboard waits for; silver's own
                 # commits (and gold's ledger, deferred to them) follow. Either order is safe
                 # (see below), this one is sooner on screen.
-                live_rows = inserted_rows(rows, exceptions).select(*_LIVE_COLUMNS)
-                ctx.live.apply(query, live_rows, batch_id, run, defer=writes)
+                ctx.live.apply(query, inserted.select(*_LIVE_COLUMNS), batch_id, run, defer=writes)
                 # When the live counts were on screen, from the batch's start (freshness).
                 stages["live_at_s"] = time.monotonic() - started
             path = table_path(cfg, SILVER_COMPLAINTS.name)
