@@ -19,6 +19,7 @@ import yaml
 from beejan_lakehouse.classification.normalise import normalise_texts
 from beejan_lakehouse.classification.rule_gates import Gate, pattern_gate, union_gate
 from beejan_lakehouse.classification.taxonomy import Taxonomy
+from beejan_lakehouse.patterns import trie_pattern
 
 
 class RuleConfigError(ValueError):
@@ -66,26 +67,6 @@ class RuleMatches:
         return self.priority > 0
 
 
-def _trie_pattern(words: Sequence[str]) -> str:
-    """Regex matching exactly `words`, as a trie (one branch per next character), longest
-    first: '(?:b(?:ack|ill)|c(?:harg(?:ed)?|ut))'."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def pattern(node: dict) -> str:
-        alternatives = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
-        if not alternatives:
-            return ""
-        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return pattern(trie)
-
-
 def _alternation(patterns: Sequence[str], rule_id: str) -> re.Pattern[str] | None:
     if not patterns:
         return None
@@ -126,7 +107,7 @@ class RuleSet:
         bits = {g: 1 << i for i, g in enumerate(dict.fromkeys(gates))}
         self._literal_masks = {lit: sum({bits[g] for g in bits if any(m in lit for m in g)}) for lit in literals}
         self._rule_masks = tuple(sum({bits[g] for g in rule.gates}) for rule in self.rules)
-        self._literal_re = re.compile("(?=(\x00|" + _trie_pattern(literals) + "))")
+        self._literal_re = re.compile("(?=(\x00|" + trie_pattern(literals) + "))")
 
     def head(self, normalised_text: str) -> str:
         """The text before the first secondary-issue marker (at or after head_min_chars)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from beejan_lakehouse.patterns import trie_pattern
 from beejan_lakehouse.silver.dims import ReferenceDims
 from beejan_lakehouse.silver.flags import QUALITY_FLAGS, flags_column
 
@@ -44,9 +45,11 @@ def _get(mapping: Column, key: Column) -> Column:
 
 
 def _names_regex(names: Iterable[str]) -> str:
-    """Case-insensitive whole-word alternation, longest first ("Ikeja GRA" before "GRA")."""
-    quoted = [rf"\Q{n}\E" for n in sorted(set(names), key=lambda n: (-len(n), n))]
-    return "(?iu)" + _EDGE_BEFORE + "(" + "|".join(quoted) + ")" + _EDGE_AFTER
+    """Whole-word match of any of `names` in LOWER-CASED text, the longest where several start
+    at the same place ("ikeja gra" before "ikeja"); group 1 is the name. A trie, not an
+    alternation: 147 neighbourhood names tried one by one at every character were most of
+    enrichment's time."""
+    return _EDGE_BEFORE + "(" + trie_pattern(n.lower() for n in names) + ")" + _EDGE_AFTER
 
 
 class _Reference:
@@ -129,7 +132,7 @@ def enrich(dims: ReferenceDims) -> Callable[[DataFrame], DataFrame]:
     def found(regex: str | None) -> Column:
         if regex is None:
             return F.lit(None).cast("string")
-        hit = F.lower(F.regexp_extract(F.col("text_clean"), regex, 1))
+        hit = F.regexp_extract(F.lower(F.col("text_clean")), regex, 1)
         return F.when(hit != "", hit)
 
     place_parts = F.split(F.col("place_raw"), ",")
