@@ -9,8 +9,9 @@ Views are declared in code (VIEWS) and re-created by each session over the table
 
 from __future__ import annotations
 
+import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,20 +178,36 @@ def warm_delta_state(spark: SparkSession, path: str) -> None:
         snapshot.deltaLog().checkpoint(snapshot, _none(spark))
 
 
-_warmer: ThreadPoolExecutor | None = None
+_warmer: threading.Thread | None = None
 _warmer_lock = threading.Lock()
+_warm_queue: queue.SimpleQueue[tuple[Future[bool], SparkSession, str]] = queue.SimpleQueue()
 
 
 def warm_delta_state_later(spark: SparkSession, path: str) -> Future[bool]:
     """`warm_delta_state` on a background thread (one for the process, tables in commit order),
     right after a stream committed to `path`: between micro-batches and during the next one's
     per-row work, not inside its commits. A failure is logged, never raised: it only means the
-    next write computes the state itself. The future says whether it was computed."""
+    next write computes the state itself. The future says whether it was computed.
+
+    The thread is a daemon: a process never waits for it to exit. (A pool thread was joined at
+    interpreter exit, and one in a JVM call when the session had been stopped never returned:
+    the process hung after its last line.)
+    """
     global _warmer
+    future: Future[bool] = Future()
     with _warmer_lock:
-        if _warmer is None:
-            _warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delta-warm")
-    return _warmer.submit(_warm_quietly, spark, path)
+        if _warmer is None or not _warmer.is_alive():
+            _warmer = threading.Thread(target=_warm_forever, name="delta-warm", daemon=True)
+            _warmer.start()
+    _warm_queue.put((future, spark, path))
+    return future
+
+
+def _warm_forever() -> None:
+    while True:
+        future, spark, path = _warm_queue.get()
+        if future.set_running_or_notify_cancel():
+            future.set_result(_warm_quietly(spark, path))
 
 
 def _warm_quietly(spark: SparkSession, path: str) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import textwrap
 
 from delta.tables import DeltaTable
 
@@ -135,3 +138,28 @@ def test_ensure_table_gives_an_existing_table_the_properties_its_spec_declares(s
     versions = DeltaTable.forPath(spark, path).history().count()
     ensure_table(spark, lakehouse_cfg, spec)  # nothing to change: no commit
     assert DeltaTable.forPath(spark, path).history().count() == versions
+
+
+def test_a_warm_that_never_returns_does_not_keep_the_process_from_exiting():
+    """A warm stuck in a JVM call (as one is after the session was stopped) must not hang the
+    process at exit: the warmer is a daemon thread, not a pool thread joined at exit."""
+    script = textwrap.dedent(
+        """
+        import threading
+        from beejan_lakehouse import tables
+
+        started = threading.Event()
+
+        def stuck(spark, path):
+            started.set()
+            threading.Event().wait()  # never returns, like a py4j call to a stopped session
+
+        tables.warm_delta_state = stuck
+        future = tables.warm_delta_state_later(None, "/nowhere")
+        assert started.wait(30)
+        assert not future.done()
+        print("leaving", flush=True)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "leaving"), done.stderr
