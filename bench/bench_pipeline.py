@@ -19,26 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_broker, create_topic, machine, plain_copy_rate
+from common import bench_broker, create_topic, machine, plain_copy_rate, stream_events
 
 from beejan_lakehouse.config import load_config
-from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
+from beejan_lakehouse.simulator.generator import STREAM_CHANNELS
 from beejan_lakehouse.simulator.producers import ChannelProducer
-from beejan_lakehouse.simulator.profiles import day_slots
-from beejan_lakehouse.simulator.world import build_world
 
 
 def produce_days(bootstrap: str, topics: dict[str, str], wanted: int) -> tuple[int, float]:
     """Produce realistic simulated days (with their noise) until `wanted` stream events are sent."""
-    sim = Simulator(build_world(), seed=5)
-    sent, day, started = 0, dt.date(2026, 10, 1), time.perf_counter()
+    sent, started = 0, time.perf_counter()
     with ChannelProducer(bootstrap, topics, compression_type=None, linger_ms=50) as producer:
-        while sent < wanted:
-            for e in sim.generate(day_slots(day, total=40_000, seed=day.toordinal())):
-                if e.channel in STREAM_CHANNELS and e.truth["in_stream"] and sent < wanted:
-                    producer.send(e.channel, e.key_bytes(), e.value_bytes())
-                    sent += 1
-            day += dt.timedelta(days=1)
+        for e in stream_events(wanted):
+            producer.send(e.channel, e.key_bytes(), e.value_bytes())
+            sent += 1
     return sent, time.perf_counter() - started
 
 

@@ -20,31 +20,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine
+from common import machine, stream_events
 
 from beejan_lakehouse.config import load_config
-from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
-from beejan_lakehouse.simulator.profiles import day_slots
-from beejan_lakehouse.simulator.world import build_world
 
 
 def bronze_rows(wanted: int) -> list[tuple]:
     """`wanted` realistic stream events as bronze.kafka_events tuples (one partition per channel)."""
-    sim = Simulator(build_world(), seed=5)
-    offsets = dict.fromkeys(STREAM_CHANNELS, 0)
+    offsets: dict[str, int] = {}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows: list[tuple] = []
-    day = dt.date(2026, 10, 1)
-    while len(rows) < wanted:
-        for e in sim.generate(day_slots(day, total=40_000, seed=day.toordinal())):
-            if e.channel in STREAM_CHANNELS and e.truth["in_stream"] and len(rows) < wanted:
-                offset = offsets[e.channel]
-                offsets[e.channel] += 1
-                rows.append(
-                    (e.channel, f"bench.{e.channel}", 0, offset, e.key_bytes(), e.value_bytes(),
-                     now, 0, [], now, now.date())
-                )  # fmt: skip
-        day += dt.timedelta(days=1)
+    for e in stream_events(wanted):
+        offset = offsets[e.channel] = offsets.get(e.channel, -1) + 1
+        rows.append(
+            (e.channel, f"bench.{e.channel}", 0, offset, e.key_bytes(), e.value_bytes(), now, 0, [], now, now.date())
+        )
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import platform
 import subprocess
@@ -119,3 +120,19 @@ def plain_copy_rate(spark, cfg: Config, topics: list[str], expected: int, out: s
     if copied != expected:
         raise AssertionError(f"plain copy wrote {copied} rows, expected {expected}")
     return seconds, expected / seconds
+
+
+def stream_events(wanted: int, seed: int = 5) -> Iterator:
+    """The first `wanted` realistic stream events (social, SMS, web form) of simulated 40k days
+    from 2026-10-01, with the simulator's default noise: what the throughput benches feed in."""
+    from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
+    from beejan_lakehouse.simulator.profiles import day_slots
+    from beejan_lakehouse.simulator.world import build_world
+
+    sim, sent, day = Simulator(build_world(), seed=seed), 0, dt.date(2026, 10, 1)
+    while sent < wanted:
+        for e in sim.generate(day_slots(day, total=40_000, seed=day.toordinal())):
+            if e.channel in STREAM_CHANNELS and e.truth["in_stream"] and sent < wanted:
+                sent += 1
+                yield e
+        day += dt.timedelta(days=1)
