@@ -73,6 +73,11 @@ def visibility_latencies(spark, path: str, base: int, base_version: int, sent_at
     return latencies
 
 
+def jit_seconds(spark) -> float:
+    """CPU seconds the driver JVM's JIT compilers have spent so far (a JVM still compiling is not warm)."""
+    return spark._jvm.java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() / 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probes", type=int, default=30)
@@ -168,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         thread.start()
         # A stream runs for days: measure it warm (JIT-compiled, generated code cached), not in
         # its first minutes.
+        jit_start = jit_seconds(spark)
         time.sleep(args.warmup)
+        jit_probes, probes_from = jit_seconds(spark), time.monotonic()
         base = gold_total(spark, gold_path, "webform")
         base_version = spark.sql(f"DESCRIBE HISTORY delta.`{gold_path}` LIMIT 1").first()["version"]
         jitter = random.Random(5)
@@ -183,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline:
                 raise TimeoutError("the probes did not all reach gold within 300 s")
             time.sleep(1.0)
+        jit_end, probes_s = jit_seconds(spark), time.monotonic() - probes_from
         latencies = visibility_latencies(spark, gold_path, base, base_version, sent_at)
         stop.set()
         thread.join()
@@ -196,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     print("latencies (s, sorted): " + " ".join(f"{x:.1f}" for x in latencies))
     print(f"date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
+    print(
+        f"JIT compilation (driver JVM): {jit_probes - jit_start:.1f} s during the {args.warmup:.0f} s warm-up, "
+        f"{jit_end - jit_probes:.1f} s during the {probes_s:.0f} s of probes"
+    )
     print(
         f"Kafka -> gold.live_15min freshness over {len(latencies)} probes (background {args.background_rate}/s, "
         f"triggers bronze '{cfg['streams']['bronze_kafka']['interval']}' silver "

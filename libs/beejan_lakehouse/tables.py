@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,12 @@ def _delta_tables_under(root: str, schema: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / "_delta_log").is_dir())
+
+
+def lakehouse_tables(cfg: Config) -> list[str]:
+    """Every Delta table under the storage root, schema-qualified, schema by schema."""
+    root = cfg["storage"]["root"]
+    return [f"{schema}.{table}" for schema in cfg["catalog"]["schemas"] for table in _delta_tables_under(root, schema)]
 
 
 def register_tables(spark: SparkSession, cfg: Config) -> list[str]:
@@ -159,10 +166,24 @@ def append_idempotent(df: DataFrame, path: str, app_id: str, batch_id: int) -> N
 CHECKPOINT_EVERY = 10
 BACKGROUND_CHECKPOINTS = {"delta.checkpointInterval": str(10 * CHECKPOINT_EVERY)}
 
+# A table a stream appends to every micro-batch gains one small file per batch (~14,000 a day at a
+# batch every ~6 s), and every silver batch scans a day or two of silver.complaints for
+# duplicates: with nothing compacting them, batches got slower the longer the stream ran (5.8 s
+# -> 7.2 s per batch within 15 minutes, bench/RESULTS.md 2026-12-03). Tables with
+# COMPACTION_PROPERTY = N get their small files (below COMPACT_BELOW_BYTES) bin-packed by the
+# warming thread every N commits: an OPTIMIZE, whose commit changes no data (Delta stream readers
+# skip it) and never conflicts with the blind appends committing beside it. The nightly
+# `maintain_tables` job compacts and vacuums every table.
+COMPACTION_PROPERTY = "beejan.compactEveryCommits"
+COMPACT_EVERY = 25
+COMPACT_BELOW_BYTES = 16 * 1024 * 1024
+STREAM_APPENDED = {**BACKGROUND_CHECKPOINTS, COMPACTION_PROPERTY: str(COMPACT_EVERY)}
+
 
 def warm_delta_state(spark: SparkSession, path: str) -> None:
     """Compute the state (files, txn versions) of the latest snapshot of the table at `path`, and
-    write a Delta checkpoint of it when the last one is CHECKPOINT_EVERY or more versions old.
+    write a Delta checkpoint of it when the last one is CHECKPOINT_EVERY or more versions old;
+    first compact its small files when its COMPACTION_PROPERTY says it is time.
 
     Delta computes the state on first need, per version: a write with txnAppId needs it to check
     the txn, a MERGE or a scan to list files. That is three small Spark jobs, ~0.45 s on the
@@ -172,10 +193,64 @@ def warm_delta_state(spark: SparkSession, path: str) -> None:
     A checkpoint is of one version, so it is safe beside later commits (Delta's own are too).
     """
     snapshot = _delta_snapshot(spark, path)
+    if _compaction_due(snapshot, path):
+        compact_small_files(spark, path)
+        snapshot = _delta_snapshot(spark, path)
+        _compacted_at[path] = snapshot.version()
     snapshot.transactions()
     last_checkpoint = snapshot.logSegment().checkpointProvider().version()  # -1: none yet
     if snapshot.version() - max(last_checkpoint, 0) >= CHECKPOINT_EVERY:
         snapshot.deltaLog().checkpoint(snapshot, _none(spark))
+
+
+# Table path -> the version at which this process last compacted it (or first warmed it: a
+# restarted stream waits a full interval before compacting again).
+_compacted_at: dict[str, int] = {}
+
+
+def _compaction_due(snapshot, path: str) -> bool:  # snapshot: py4j JavaObject (Snapshot)
+    every = snapshot.metadata().configuration().get(COMPACTION_PROPERTY)
+    if not every.isDefined():
+        return False
+    since = _compacted_at.setdefault(path, snapshot.version())
+    return snapshot.version() - since >= int(every.get())
+
+
+def compact_small_files(spark: SparkSession, path: str, below_bytes: int = COMPACT_BELOW_BYTES) -> dict[str, int]:
+    """Bin-pack the files of the Delta table at `path` smaller than `below_bytes`, per partition
+    (Delta OPTIMIZE; a partition with one such file is left alone). Returns files removed/added.
+
+    Files at or above the threshold are never rewritten again, so a stream's compactions each
+    rewrite at most about `below_bytes` per partition, however big the table grows.
+    """
+    from delta.tables import DeltaTable
+
+    started = time.monotonic()
+    session = _optimize_session(spark, below_bytes)
+    metrics = DeltaTable.forPath(session, path).optimize().executeCompaction().first()["metrics"]
+    result = {"files_removed": int(metrics["numFilesRemoved"]), "files_added": int(metrics["numFilesAdded"])}
+    log.info(
+        "compacted %s: %d small files into %d (%.1f s)",
+        path,
+        result["files_removed"],
+        result["files_added"],
+        time.monotonic() - started,
+    )
+    return result
+
+
+# (JVM session, threshold) -> a session of the same SparkContext whose OPTIMIZE threshold is set
+# (a conf set on the caller's session would reach its other threads' queries).
+_optimize_sessions: dict[tuple[int, int], SparkSession] = {}
+
+
+def _optimize_session(spark: SparkSession, below_bytes: int) -> SparkSession:
+    key = (id(spark._jsparkSession), below_bytes)
+    session = _optimize_sessions.get(key)
+    if session is None:
+        session = _optimize_sessions[key] = spark.newSession()
+        session.conf.set("spark.databricks.delta.optimize.minFileSize", str(below_bytes))
+    return session
 
 
 _warmer: threading.Thread | None = None

@@ -12,6 +12,8 @@ from delta.tables import DeltaTable
 from beejan_lakehouse.tables import (
     BACKGROUND_CHECKPOINTS,
     CHECKPOINT_EVERY,
+    COMPACTION_PROPERTY,
+    STREAM_APPENDED,
     append_idempotent,
     delta_table_exists,
     delta_txn_version,
@@ -111,7 +113,7 @@ def test_a_table_committed_to_every_batch_is_checkpointed_by_the_warmer_not_insi
     from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
 
     spec = replace(SILVER_BATCHES, name="ops.ledger_under_test", constraints={})
-    assert spec.properties == BACKGROUND_CHECKPOINTS
+    assert spec.properties.items() >= BACKGROUND_CHECKPOINTS.items()
     path = ensure_table(spark, lakehouse_cfg, spec)  # version 0
     jobs = {}
     for batch_id in range(1, CHECKPOINT_EVERY + 2):  # versions 1 .. CHECKPOINT_EVERY + 1
@@ -122,6 +124,42 @@ def test_a_table_committed_to_every_batch_is_checkpointed_by_the_warmer_not_insi
         assert _checkpoint_versions(path) == ([CHECKPOINT_EVERY] if batch_id >= CHECKPOINT_EVERY else [])
     assert jobs[CHECKPOINT_EVERY] == jobs[CHECKPOINT_EVERY - 1] == 1
     assert spark.read.format("delta").load(path).count() == CHECKPOINT_EVERY + 1
+
+
+def test_stream_appended_tables_are_compacted_by_the_warmer_every_n_commits_rows_and_txns_intact(
+    spark, lakehouse_cfg
+):
+    """STREAM_APPENDED: a file per micro-batch piles up (silver's batches read the recent ones);
+    every N commits after the warmer first saw the table, it bin-packs them into one. Rows, the
+    txn versions (replays still skipped) and the one-job warm append are what they were."""
+    from dataclasses import replace
+
+    from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
+    from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
+
+    assert SILVER_COMPLAINTS.properties == SILVER_BATCHES.properties == STREAM_APPENDED
+    every = 3
+    spec = replace(
+        SILVER_BATCHES,
+        name="ops.compacted_under_test",
+        constraints={},
+        properties={**STREAM_APPENDED, COMPACTION_PROPERTY: str(every)},
+    )
+    path = ensure_table(spark, lakehouse_cfg, spec)  # version 0
+    files = []
+    for batch_id in range(1, 8):  # versions 1-4, OPTIMIZE 5, 6-8, OPTIMIZE 9
+        append_idempotent(_ledger_row(spark, batch_id), path, "app", batch_id)
+        assert warm_delta_state_later(spark, path).result(timeout=120) is True
+        files.append(DeltaTable.forPath(spark, path).detail().first()["numFiles"])
+    assert files == [1, 2, 3, 1, 2, 3, 1]
+    history = DeltaTable.forPath(spark, path).history().orderBy("version").collect()
+    assert [h["version"] for h in history if h["operation"] == "OPTIMIZE"] == [5, 9]
+    assert delta_txn_version(spark, path, "app") == 7
+    append_idempotent(_ledger_row(spark, 4), path, "app", 4)  # a replay: skipped
+    warm = _jobs_of(spark, "after-compaction", lambda: append_idempotent(_ledger_row(spark, 8), path, "app", 8))
+    assert warm == 1
+    rows = spark.read.format("delta").load(path).select("batch_id").collect()
+    assert sorted(r.batch_id for r in rows) == list(range(1, 9))
 
 
 def test_ensure_table_gives_an_existing_table_the_properties_its_spec_declares(spark, lakehouse_cfg):

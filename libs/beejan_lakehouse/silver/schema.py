@@ -24,7 +24,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from beejan_lakehouse.tables import BACKGROUND_CHECKPOINTS, VIEWS, TableSpec
+from beejan_lakehouse.tables import STREAM_APPENDED, VIEWS, TableSpec
 
 SCHEMA_VERSION = 1
 CHANNELS = ("social", "sms", "webform", "call_center", "web_export")
@@ -152,7 +152,7 @@ SILVER_COMPLAINTS = TableSpec(
         "nonempty_text": "length(text_masked) > 0",
     },
     comment="One row per complaint message, cleaned, PII-masked, classified, enriched. Owner: silver.",
-    properties=BACKGROUND_CHECKPOINTS,  # committed to every micro-batch
+    properties=STREAM_APPENDED,  # appended to by every micro-batch
 )
 
 SILVER_QUARANTINE = TableSpec(
@@ -160,7 +160,7 @@ SILVER_QUARANTINE = TableSpec(
     schema=QUARANTINE,
     comment="Records that failed silver expectations, with the raw payload, lineage and every "
     "reason. RESTRICTED (raw payload holds PII). Owner: silver.",
-    properties=BACKGROUND_CHECKPOINTS,
+    properties=STREAM_APPENDED,
 )
 
 
