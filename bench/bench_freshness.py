@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import random
 import statistics
 import sys
@@ -161,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
 
         stop = threading.Event()
 
+        # Enough for the whole run: warm-up, probes (spacing up to 1.5x) and the wait for the last.
+        per_channel = math.ceil(args.background_rate * (args.warmup + 1.5 * args.probe_spacing * args.probes + 300) / 2)
+
         def background() -> None:
-            events = [e for c in ("social", "sms") for e in clean_events(c, 2000, seed=11 + len(c))]
+            events = [e for c in ("social", "sms") for e in clean_events(c, per_channel, seed=11 + len(c))]
             for e in events:
                 if stop.is_set():
                     break

@@ -2,7 +2,7 @@
 
 Streams append a file per micro-batch, and OPTIMIZE, MERGE and the daily KPIs' partition
 replacement leave the files they replaced behind for time travel. The streaming tables compact
-themselves as they run (tables.STREAM_APPENDED); `maintain_lakehouse` is the nightly pass over
+themselves as they run (tables.COMPACTION_PROPERTY); `maintain_lakehouse` is the nightly pass over
 every table: compaction below `maintenance.compact_below_mb`, then VACUUM of what no version
 within `maintenance.vacuum_retention_hours` references.
 """

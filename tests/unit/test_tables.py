@@ -14,6 +14,7 @@ from beejan_lakehouse.tables import (
     CHECKPOINT_EVERY,
     COMPACTION_PROPERTY,
     STREAM_APPENDED,
+    STREAM_APPENDED_NOT_READ_BACK,
     append_idempotent,
     delta_table_exists,
     delta_txn_version,
@@ -135,9 +136,10 @@ def test_stream_appended_tables_are_compacted_by_the_warmer_every_n_commits_rows
     from dataclasses import replace
 
     from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
-    from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
+    from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS, SILVER_QUARANTINE
 
-    assert SILVER_COMPLAINTS.properties == SILVER_BATCHES.properties == STREAM_APPENDED
+    assert SILVER_COMPLAINTS.properties == STREAM_APPENDED
+    assert SILVER_QUARANTINE.properties == SILVER_BATCHES.properties == STREAM_APPENDED_NOT_READ_BACK
     every = 3
     spec = replace(
         SILVER_BATCHES,

@@ -38,7 +38,7 @@ from beejan_lakehouse.silver.schema import SILVER_COMPLAINTS
 from beejan_lakehouse.streaming import CheckpointRun, run_concurrently, txn_app_id, with_trigger
 from beejan_lakehouse.tables import (
     BACKGROUND_CHECKPOINTS,
-    STREAM_APPENDED,
+    STREAM_APPENDED_NOT_READ_BACK,
     VIEWS,
     TableSpec,
     append_idempotent,
@@ -115,7 +115,7 @@ GOLD_BATCHES = TableSpec(
     ),
     constraints={"reconciles": "rows_in = counted + duplicates + late"},
     comment="Per micro-batch ledger of the gold live stream; also the persisted watermark. Owner: gold.",
-    properties=STREAM_APPENDED,
+    properties=STREAM_APPENDED_NOT_READ_BACK,
 )
 
 LAST_15MIN_VIEW = "gold.live_last_15min"

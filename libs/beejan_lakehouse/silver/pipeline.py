@@ -45,7 +45,13 @@ from beejan_lakehouse.sources.social import parse_social
 from beejan_lakehouse.sources.web_export import parse_web_export
 from beejan_lakehouse.sources.webform import parse_webform
 from beejan_lakehouse.streaming import in_background, run_concurrently, txn_app_id
-from beejan_lakehouse.tables import STREAM_APPENDED, TableSpec, append_idempotent, delta_txn_version, table_path
+from beejan_lakehouse.tables import (
+    STREAM_APPENDED_NOT_READ_BACK,
+    TableSpec,
+    append_idempotent,
+    delta_txn_version,
+    table_path,
+)
 
 log = get_logger("silver")
 
@@ -89,7 +95,7 @@ SILVER_BATCHES = TableSpec(
         "reconciles": "rows_in = inserted + quarantined + duplicate_delivery + duplicate_text",
     },
     comment="Per micro-batch reconciliation of bronze -> silver. Owner: ops.",
-    properties=STREAM_APPENDED,
+    properties=STREAM_APPENDED_NOT_READ_BACK,
 )
 
 

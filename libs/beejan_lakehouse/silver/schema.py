@@ -24,7 +24,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-from beejan_lakehouse.tables import STREAM_APPENDED, VIEWS, TableSpec
+from beejan_lakehouse.tables import STREAM_APPENDED, STREAM_APPENDED_NOT_READ_BACK, VIEWS, TableSpec
 
 SCHEMA_VERSION = 1
 CHANNELS = ("social", "sms", "webform", "call_center", "web_export")
@@ -152,7 +152,7 @@ SILVER_COMPLAINTS = TableSpec(
         "nonempty_text": "length(text_masked) > 0",
     },
     comment="One row per complaint message, cleaned, PII-masked, classified, enriched. Owner: silver.",
-    properties=STREAM_APPENDED,  # appended to by every micro-batch
+    properties=STREAM_APPENDED,  # appended to by every micro-batch, read by the next ones
 )
 
 SILVER_QUARANTINE = TableSpec(
@@ -160,7 +160,7 @@ SILVER_QUARANTINE = TableSpec(
     schema=QUARANTINE,
     comment="Records that failed silver expectations, with the raw payload, lineage and every "
     "reason. RESTRICTED (raw payload holds PII). Owner: silver.",
-    properties=STREAM_APPENDED,
+    properties=STREAM_APPENDED_NOT_READ_BACK,
 )
 
 
