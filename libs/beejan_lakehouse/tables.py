@@ -292,7 +292,7 @@ def _warm_quietly(spark: SparkSession, path: str) -> bool:
     try:
         warm_delta_state(spark, path)
     except Exception as error:  # an optimisation: never the caller's failure
-        log.info("could not compute the Delta state (or checkpoint) of %s in the background: %s", path, error)
+        log.info("could not compute the Delta state (or compact, checkpoint) of %s in the background: %s", path, error)
         return False
     return True
 
