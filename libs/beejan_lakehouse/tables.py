@@ -92,15 +92,13 @@ def register_tables(spark: SparkSession, cfg: Config) -> list[str]:
     root = cfg["storage"]["root"]
     if _is_local(root):
         Path(root.removeprefix("file:")).mkdir(parents=True, exist_ok=True)
-    registered: list[str] = []
     for schema in cfg["catalog"]["schemas"]:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema} LOCATION '{root}/{schema}'")
-        if cfg["catalog"]["implementation"] != "in-memory" or not _is_local(root):
-            continue  # a real metastore already knows its tables
-        for table in _delta_tables_under(root, schema):
-            name = f"{schema}.{table}"
+    registered: list[str] = []
+    if cfg["catalog"]["implementation"] == "in-memory" and _is_local(root):  # else a metastore knows them
+        registered = lakehouse_tables(cfg)
+        for name in registered:
             _register(spark, name, table_path(cfg, name))
-            registered.append(name)
     create_views(spark)
     return registered
 
