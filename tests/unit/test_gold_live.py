@@ -12,6 +12,7 @@ from beejan_lakehouse.gold.live import (
     GOLD_BATCHES,
     LATE_EVENTS,
     LIVE_15MIN,
+    LiveWindowUpdater,
     WatermarkTracker,
     apply_batch,
     ensure_live_tables,
@@ -139,6 +140,47 @@ def test_counts_accumulate_across_batches_per_key(spark, lakehouse_cfg):
         actual.schema,
     )
     assert_df_equality(actual, expected, ignore_row_order=True)
+
+
+def test_the_updater_silver_calls_merges_without_materialising_its_local_source(spark, lakehouse_cfg):
+    """LiveWindowUpdater (live.update: in_silver): matched keys add up, new keys insert, replays
+    are skipped, and its MERGE runs no 'materialize source' job (the source is a local relation
+    of counts); the setting stays in the updater's own session."""
+    settings = load_gold_settings(overrides={"live.update": "in_silver"})
+    updater = LiveWindowUpdater(spark, lakehouse_cfg, settings)
+    first = silver_rows(spark, [{"event_ts_utc": "2024-05-01 10:00:00", "l2": "Outage", "region": "Lagos"}] * 2)
+    second = silver_rows(
+        spark,
+        [
+            {"event_ts_utc": "2024-05-01 10:07:00", "l2": "Outage", "region": "Lagos"},
+            {"event_ts_utc": "2024-05-01 10:20:00", "l2": "Speed", "region": "Lagos"},
+        ],
+    )
+    store = spark.sparkContext._jsc.sc().statusStore()
+    started_ms = int(datetime.now(UTC).timestamp() * 1000)
+    updater.apply("silver_q", first, 0, "run")
+    updater.apply("silver_q", second, 1, "run")
+    updater.apply("silver_q", second, 1, "run")  # a replay
+    merge_jobs = []
+    jobs = store.jobsList(None).iterator()  # every job since the session began (the MERGE runs on a pool thread)
+    while jobs.hasNext():
+        job = jobs.next()
+        submitted, description = job.submissionTime(), job.description()
+        recent = submitted.isDefined() and submitted.get().getTime() >= started_ms
+        if recent and description.isDefined() and "MERGE" in description.get():
+            merge_jobs.append(description.get())
+    assert merge_jobs, "the updater's MERGE jobs are in the status store"
+    assert not [d for d in merge_jobs if "materialize source" in d]
+    actual = _live(spark, lakehouse_cfg).select(*KEY, "complaints")
+    expected = spark.createDataFrame(
+        [
+            (_ts("2024-05-01 10:00"), _ts("2024-05-01 10:15"), "Lagos", "Network", "Outage", "sms", 3),
+            (_ts("2024-05-01 10:15"), _ts("2024-05-01 10:30"), "Lagos", "Network", "Speed", "sms", 1),
+        ],
+        actual.schema,
+    )
+    assert_df_equality(actual, expected, ignore_row_order=True)
+    assert spark.conf.get("spark.databricks.delta.merge.materializeSource") == "auto"
 
 
 def test_rows_beyond_the_watermark_are_counted_in_late_events_not_lost(spark, lakehouse_cfg):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from delta.tables import DeltaTable
 
 from beejan_lakehouse.tables import (
@@ -127,8 +128,17 @@ def test_a_table_committed_to_every_batch_is_checkpointed_by_the_warmer_not_insi
     assert spark.read.format("delta").load(path).count() == CHECKPOINT_EVERY + 1
 
 
+@pytest.fixture
+def no_recent_compaction(monkeypatch):
+    """This process's last compaction (another test's table) is long past."""
+    from beejan_lakehouse import tables
+
+    monkeypatch.setattr(tables, "_last_compaction", [None, float("-inf")])
+    return tables
+
+
 def test_stream_appended_tables_are_compacted_by_the_warmer_every_n_commits_rows_and_txns_intact(
-    spark, lakehouse_cfg
+    spark, lakehouse_cfg, no_recent_compaction
 ):
     """STREAM_APPENDED: a file per micro-batch piles up (silver's batches read the recent ones);
     every N commits after the warmer first saw the table, it bin-packs them into one. Rows, the
@@ -162,6 +172,55 @@ def test_stream_appended_tables_are_compacted_by_the_warmer_every_n_commits_rows
     assert warm == 1
     rows = spark.read.format("delta").load(path).select("batch_id").collect()
     assert sorted(r.batch_id for r in rows) == list(range(1, 9))
+
+
+def test_a_due_compaction_waits_while_another_tables_is_recent_then_runs(
+    spark, lakehouse_cfg, no_recent_compaction, monkeypatch
+):
+    """Tables first warmed by the same batch fall due together; the second one's compaction is
+    postponed (not skipped) until COMPACTION_SPACING_S after the first, so one batch never pays
+    for several."""
+    from dataclasses import replace
+
+    from beejan_lakehouse.silver.pipeline import SILVER_BATCHES
+
+    tables = no_recent_compaction
+    every = 2
+    paths = [
+        ensure_table(
+            spark,
+            lakehouse_cfg,
+            replace(
+                SILVER_BATCHES,
+                name=f"ops.spaced_{name}",
+                constraints={},
+                properties={**STREAM_APPENDED, COMPACTION_PROPERTY: str(every)},
+            ),
+        )
+        for name in ("a", "b")
+    ]
+
+    def append_and_warm(path: str, batch_id: int) -> int:
+        append_idempotent(_ledger_row(spark, batch_id), path, "app", batch_id)
+        assert warm_delta_state_later(spark, path).result(timeout=120) is True
+        return DeltaTable.forPath(spark, path).detail().first()["numFiles"]
+
+    def optimized(path: str) -> list[int]:
+        history = DeltaTable.forPath(spark, path).history().collect()
+        return sorted(h["version"] for h in history if h["operation"] == "OPTIMIZE")
+
+    monkeypatch.setattr(tables, "COMPACTION_SPACING_S", 3600.0)
+    a, b = paths
+    assert [append_and_warm(p, 1) for p in paths] == [1, 1]  # versions 1: first warmed
+    assert [append_and_warm(p, 2) for p in paths] == [2, 2]
+    assert [append_and_warm(p, 3) for p in paths] == [1, 3]  # both due: a compacted, b postponed
+    assert optimized(a) == [4] and optimized(b) == []
+    assert append_and_warm(b, 4) == 4  # still within the spacing after a's
+    tables._last_compaction[1] -= tables.COMPACTION_SPACING_S  # ... which has now passed
+    assert append_and_warm(b, 5) == 1
+    assert optimized(b) == [6]
+    assert delta_txn_version(spark, b, "app") == 5
+    assert sorted(r.batch_id for r in spark.read.format("delta").load(b).collect()) == [1, 2, 3, 4, 5]
 
 
 def test_ensure_table_gives_an_existing_table_the_properties_its_spec_declares(spark, lakehouse_cfg):

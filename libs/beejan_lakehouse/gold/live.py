@@ -395,6 +395,10 @@ class LiveWindowUpdater:
 
     def __init__(self, spark: SparkSession, cfg: Config, settings: GoldSettings) -> None:
         self.spark = spark.newSession()
+        # The MERGE's source is always a local relation of the batch's counts (apply_batch), as
+        # deterministic as a source gets: Delta's default ("auto") still materialises it first,
+        # a Spark job on the live path of every batch for a few rows.
+        self.spark.conf.set("spark.databricks.delta.merge.materializeSource", "none")
         self.cfg = cfg
         self.delay = parse_duration(settings.live.watermark)
         self._trackers: dict[str, WatermarkTracker] = {}
