@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, reduce
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pyspark.sql import Column, DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
@@ -213,10 +213,12 @@ _LIVE_COLUMNS = ("event_ts_utc", "channel", "region", "l1", "l2", "is_duplicate"
 
 # The narrow rows de-duplication works on; `_row` ties them back to the materialised batch.
 # Where a record came from in bronze: the same coordinates are the same delivery of it.
+# They also carry the live windows' keys, so the live counts are taken from them, not from
+# another scan of the wide materialised batch.
 LINEAGE = ("bronze_table", "bronze_partition", "bronze_offset", "bronze_file", "bronze_line")
 _KEY_COLUMNS = (
     "_row", "complaint_id", "author_key", "event_ts_utc", "ingest_ts", *LINEAGE,
-    "text_masked", "_norm", "_sig", "retweet_of_id",
+    "text_masked", "_norm", "_sig", "retweet_of_id", "channel", "region", "l1", "l2",
 )  # fmt: skip
 
 
@@ -320,17 +322,27 @@ def batch_summary(rows: DataFrame) -> Row:
     return rows.agg(*_dedup_columns()["summary"]).first()
 
 
+class Dispositions(NamedTuple):
+    """What de-duplication decided (`dispositions`)."""
+
+    # The valid rows that are not plain inserts: `_row`, disposition, is_duplicate, dup_kind,
+    # dup_cluster_id (materialised).
+    exceptions: DataFrame
+    # Every valid row, narrow: _KEY_COLUMNS (materialised), or None when the batch has none.
+    valid_keys: DataFrame | None
+
+
 def dispositions(
     spark: SparkSession, cfg: Config, ctx: SilverContext, rows: DataFrame, summary: Row, app_id: str, batch_id: int
-) -> DataFrame:
-    """The valid rows that are NOT plain inserts: `_row`, disposition, is_duplicate, dup_kind,
-    dup_cluster_id.
+) -> Dispositions:
+    """The valid rows that are NOT plain inserts (`exceptions`): `_row`, disposition, is_duplicate,
+    dup_kind, dup_cluster_id; and the narrow key rows of every valid row (`valid_keys`).
 
     duplicate_delivery (complaint id seen earlier in the batch or already in silver) |
     duplicate_text (same text, same author, within the window) | inserted with is_duplicate
     (near-duplicate or retweet). Every valid row absent from the result is a plain insert
     (its own cluster); rows with reasons are quarantined. `summary`: batch_summary(rows).
-    Returns a materialised frame.
+    Both are materialised.
 
     Replays: if silver already holds this batch's complaints (the attempt that committed them
     failed on another write), the batch is judged as the first attempt judged it: its own rows
@@ -340,7 +352,7 @@ def dispositions(
     c = _dedup_columns()
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
     if summary["lo"] is None:  # nothing valid in this batch
-        return spark.createDataFrame([], _DISPOSITION_SCHEMA)
+        return Dispositions(spark.createDataFrame([], _DISPOSITION_SCHEMA), None)
     # One snapshot and one scan of silver for both look-ups: earlier deliveries and history.
     window_hours = ctx.dedup.settings.window_hours
     nearby = _nearby(_silver(spark, cfg), keys, (summary["lo"], summary["hi"]), window_hours)
@@ -375,7 +387,7 @@ def dispositions(
     marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
     repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
     flagged = marked.select("_row", *c["flagged"])
-    return repeats.unionByName(flagged).localCheckpoint(eager=True)
+    return Dispositions(repeats.unionByName(flagged).localCheckpoint(eager=True), joined.select(*_KEY_COLUMNS))
 
 
 _DISPOSITION_SCHEMA = StructType(
@@ -391,10 +403,21 @@ _DISPOSITION_SCHEMA = StructType(
 
 def inserted_rows(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
     """Valid rows that are inserts (plain or flagged near-duplicates), with their duplicate
-    columns: every column of `rows` (what the live counts read, without the write time)."""
+    columns: every column of `rows` (without the write time)."""
     c = _insert_columns()
     joined = rows.where(c["valid"]).join(F.broadcast(exceptions), "_row", "left").where(c["inserted"])
     return joined.withColumns(c["defaults"])
+
+
+def live_rows(decided: Dispositions) -> DataFrame:
+    """The inserted complaints as the live windows count them (_LIVE_COLUMNS), from the narrow key
+    rows: on a 500,000-row batch a scan of the wide rows cost seconds (bench/RESULTS.md)."""
+    c = _insert_columns()
+    if decided.valid_keys is None:
+        raise ValueError("no valid rows in this batch: nothing to count")
+    exceptions = F.broadcast(decided.exceptions.select(*c["live_exception"]))
+    inserted = decided.valid_keys.join(exceptions, "_row", "left").where(c["inserted"])
+    return inserted.select(*c["live"])
 
 
 def inserted_complaints(inserted: DataFrame, silver_ts: datetime) -> DataFrame:
@@ -416,6 +439,11 @@ def _insert_columns() -> dict:
             "dup_cluster_id": F.coalesce(F.col("dup_cluster_id"), F.col("complaint_id")),
         },
         "projection": [cast(extra.get(f.name, F.col(f.name)), f.dataType).alias(f.name) for f in COMPLAINTS],
+        "live_exception": ["_row", "disposition", "is_duplicate"],
+        "live": [
+            *(F.col(n) for n in _LIVE_COLUMNS if n != "is_duplicate"),
+            F.coalesce(F.col("is_duplicate"), F.lit(False)).alias("is_duplicate"),
+        ],
     }
 
 
@@ -455,7 +483,8 @@ def process_batch(
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0), datetime.now(UTC))
         early.append(lambda: append_idempotent(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
     with in_background(early):
-        exceptions = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
+        decided = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
+        exceptions = decided.exceptions
         stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
         result = _reconciled(summary, exceptions, query, batch_id)
         metrics = spark.createDataFrame(
@@ -472,7 +501,7 @@ def process_batch(
                 # First and alone: the live counts are what a dashboard waits for; silver's own
                 # commits (and gold's ledger, deferred to them) follow. Either order is safe
                 # (see below), this one is sooner on screen.
-                ctx.live.apply(query, inserted.select(*_LIVE_COLUMNS), batch_id, run, defer=writes)
+                ctx.live.apply(query, live_rows(decided), batch_id, run, defer=writes)
                 # When the live counts were on screen, from the batch's start (freshness).
                 stages["live_at_s"] = time.monotonic() - started
             path = table_path(cfg, SILVER_COMPLAINTS.name)
