@@ -329,8 +329,8 @@ class Dispositions(NamedTuple):
     # The valid rows that are not plain inserts: `_row`, disposition, is_duplicate, dup_kind,
     # dup_cluster_id (materialised).
     exceptions: DataFrame
-    # Every valid row, narrow: _KEY_COLUMNS (materialised), or None when the batch has none.
-    valid_keys: DataFrame | None
+    # Every valid row, narrow: _KEY_COLUMNS (materialised when the batch has any).
+    valid_keys: DataFrame
 
 
 def dispositions(
@@ -353,7 +353,7 @@ def dispositions(
     c = _dedup_columns()
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
     if summary["lo"] is None:  # nothing valid in this batch
-        return Dispositions(spark.createDataFrame([], _DISPOSITION_SCHEMA), None)
+        return Dispositions(spark.createDataFrame([], _DISPOSITION_SCHEMA), keys)
     # One snapshot and one scan of silver for both look-ups: earlier deliveries and history.
     window_hours = ctx.dedup.settings.window_hours
     nearby = _nearby(_silver(spark, cfg), keys, (summary["lo"], summary["hi"]), window_hours)
@@ -406,19 +406,19 @@ def inserted_rows(rows: DataFrame, exceptions: DataFrame) -> DataFrame:
     """Valid rows that are inserts (plain or flagged near-duplicates), with their duplicate
     columns: every column of `rows` (without the write time)."""
     c = _insert_columns()
-    joined = rows.where(c["valid"]).join(F.broadcast(exceptions), "_row", "left").where(c["inserted"])
-    return joined.withColumns(c["defaults"])
+    return _inserts(rows.where(c["valid"]), exceptions).withColumns(c["defaults"])
 
 
 def live_rows(decided: Dispositions) -> DataFrame:
     """The inserted complaints as the live windows count them (_LIVE_COLUMNS), from the narrow key
     rows: on a 500,000-row batch a scan of the wide rows cost seconds (bench/RESULTS.md)."""
     c = _insert_columns()
-    if decided.valid_keys is None:
-        raise ValueError("no valid rows in this batch: nothing to count")
-    exceptions = F.broadcast(decided.exceptions.select(*c["live_exception"]))
-    inserted = decided.valid_keys.join(exceptions, "_row", "left").where(c["inserted"])
-    return inserted.select(*c["live"])
+    return _inserts(decided.valid_keys, decided.exceptions.select(*c["live_exception"])).select(*c["live"])
+
+
+def _inserts(valid: DataFrame, exceptions: DataFrame) -> DataFrame:
+    """The valid rows that are inserted, with their exception columns (null for a plain insert)."""
+    return valid.join(F.broadcast(exceptions), "_row", "left").where(_insert_columns()["inserted"])
 
 
 def inserted_complaints(inserted: DataFrame, silver_ts: datetime) -> DataFrame:
@@ -432,18 +432,19 @@ def _insert_columns() -> dict:
         "schema_version": F.lit(SCHEMA_VERSION),
         "event_date": F.date_format("event_ts_utc", "yyyy-MM-dd"),
     }
+    is_duplicate = F.coalesce(F.col("is_duplicate"), F.lit(False))
     return {
         "valid": F.size("reasons") == 0,
         "inserted": F.coalesce(F.col("disposition"), F.lit("inserted")) == "inserted",
         "defaults": {
-            "is_duplicate": F.coalesce(F.col("is_duplicate"), F.lit(False)),
+            "is_duplicate": is_duplicate,
             "dup_cluster_id": F.coalesce(F.col("dup_cluster_id"), F.col("complaint_id")),
         },
         "projection": [cast(extra.get(f.name, F.col(f.name)), f.dataType).alias(f.name) for f in COMPLAINTS],
         "live_exception": ["_row", "disposition", "is_duplicate"],
         "live": [
             *(F.col(n) for n in _LIVE_COLUMNS if n != "is_duplicate"),
-            F.coalesce(F.col("is_duplicate"), F.lit(False)).alias("is_duplicate"),
+            is_duplicate.alias("is_duplicate"),
         ],
     }
 
