@@ -11,7 +11,9 @@ complaints (the only web-form traffic) sent every `--probe-spacing` seconds with
 land at every phase of the micro-batch cycles.
 
 Nothing polls gold while probes are in flight (a poll is a Spark query competing for the two
-cores). Afterwards the Delta history of gold.live_15min says when each probe became visible:
+cores): after the last probe the bench waits for a silver batch that began after it (from the
+query's progress, no Spark job) before it reads gold. Afterwards the Delta history of
+gold.live_15min says when each probe became visible:
 probe i is visible from the first table version whose web-form total reaches i + 1, at that
 version's commit time (same machine, same clock as the send time).
 """
@@ -56,6 +58,15 @@ def gold_total(spark, path: str, channel: str) -> int:
 
     row = spark.read.format("delta").load(path).where(F.col("channel") == channel).agg(F.sum("complaints")).first()
     return int(row[0] or 0)
+
+
+def batch_begun_after(query, at: float) -> bool:
+    """Whether `query` has completed a micro-batch whose trigger began at or after `at` (epoch s):
+    its last progress (reported when a batch completes) says when the batch began."""
+    progress = query.lastProgress
+    if progress is None:
+        return False
+    return dt.datetime.fromisoformat(progress["timestamp"].replace("Z", "+00:00")).timestamp() >= at
 
 
 def visibility_latencies(spark, path: str, base: int, base_version: int, sent_at: list[float]) -> list[float]:
@@ -188,12 +199,22 @@ def main(argv: list[str] | None = None) -> int:
             sent_at.append(time.time())
             producer.send("webform", e.key_bytes(), e.value_bytes())
             producer.flush()
+            last_acked = time.time()
             time.sleep(args.probe_spacing * jitter.uniform(0.5, 1.5))
+        # Until silver has run a batch that began after the last probe was acknowledged, the
+        # probe may still be in flight: wait on the query's progress (no Spark job), not on gold.
+        # (Polling gold once a second here slowed the last two or three silver batches of every
+        # run by a third or more, and with them the last probes' latencies: 2026-12-03.)
         deadline = time.monotonic() + 300
+        silver_query = queries[1]
+        while not batch_begun_after(silver_query, last_acked):
+            if time.monotonic() > deadline:
+                raise TimeoutError("silver ran no batch within 300 s of the last probe")
+            time.sleep(0.5)
         while gold_total(spark, gold_path, "webform") < base + args.probes:
             if time.monotonic() > deadline:
                 raise TimeoutError("the probes did not all reach gold within 300 s")
-            time.sleep(1.0)
+            time.sleep(5.0)
         jit_end, probes_s = jit_seconds(spark), time.monotonic() - probes_from
         latencies = visibility_latencies(spark, gold_path, base, base_version, sent_at)
         stop.set()
