@@ -262,3 +262,37 @@ def test_a_warm_that_never_returns_does_not_keep_the_process_from_exiting():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout.strip()) == (0, "leaving"), done.stderr
+
+
+def test_silver_complaints_keep_statistics_of_the_filtered_columns_not_the_texts(spark, lakehouse_cfg):
+    """Delta's data-skipping statistics of silver.complaints cover STATS_COLUMNS only (by default
+    they would cover the first 32 columns, the texts among them)."""
+    import json
+    from datetime import datetime
+    from pathlib import Path
+
+    from pyspark.sql.types import ArrayType, BooleanType, DoubleType, IntegerType, LongType, StringType, TimestampType
+
+    from beejan_lakehouse.silver.schema import COMPLAINTS, SILVER_COMPLAINTS, STATS_COLUMNS
+
+    path = ensure_table(spark, lakehouse_cfg, SILVER_COMPLAINTS)
+    by_type = {
+        IntegerType(): 1,
+        LongType(): 1,
+        DoubleType(): 0.5,
+        BooleanType(): False,
+        TimestampType(): datetime(2026, 12, 3, 9, 30),
+        ArrayType(StringType()): [],
+    }
+    values = {f.name: by_type.get(f.dataType, f"{f.name} value") for f in COMPLAINTS}
+    values.update(channel="sms", event_date="2026-12-03", l1="Network", l2="Speed")
+    spark.createDataFrame([tuple(values[f.name] for f in COMPLAINTS)], COMPLAINTS).write.format("delta").mode(
+        "append"
+    ).save(path)
+
+    commit = Path(path, "_delta_log", f"{DeltaTable.forPath(spark, path).history(1).first()['version']:020d}.json")
+    (add,) = [json.loads(line)["add"] for line in commit.read_text().splitlines() if '"add"' in line]
+    stats = json.loads(add["stats"])
+    assert set(stats["minValues"]) == set(stats["nullCount"]) == set(STATS_COLUMNS)
+    assert stats["minValues"]["event_ts_utc"].startswith("2026-12-03T09:30:00")
+    assert {"text_clean", "text_masked"}.isdisjoint(stats["maxValues"])

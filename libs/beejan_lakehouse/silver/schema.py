@@ -138,6 +138,15 @@ QUARANTINE = StructType(
     ]
 )
 
+# The columns Delta keeps min/max statistics of for data skipping: what readers filter on (ids and
+# keys, times, channel, region, categories). By default Delta takes the first 32 columns, the
+# texts among them: their min/max are of no use to any filter, and computing them made every
+# write ~30 % slower (266,400 silver rows: 3.71-4.33 s against 2.84-3.20 s, bench/RESULTS.md).
+STATS_COLUMNS = (
+    "complaint_id", "channel", "source_id", "customer_key", "account_key", "author_key",
+    "event_ts_utc", "ingest_ts", "silver_ts", "region", "l1", "l2", "dup_cluster_id",
+)  # fmt: skip
+
 SILVER_COMPLAINTS = TableSpec(
     name="silver.complaints",
     schema=COMPLAINTS,
@@ -152,7 +161,8 @@ SILVER_COMPLAINTS = TableSpec(
         "nonempty_text": "length(text_masked) > 0",
     },
     comment="One row per complaint message, cleaned, PII-masked, classified, enriched. Owner: silver.",
-    properties=STREAM_APPENDED,  # appended to by every micro-batch, read by the next ones
+    # Appended to by every micro-batch, read by the next ones.
+    properties={**STREAM_APPENDED, "delta.dataSkippingStatsColumns": ",".join(STATS_COLUMNS)},
 )
 
 SILVER_QUARANTINE = TableSpec(
@@ -169,6 +179,7 @@ SILVER_QUARANTINE = TableSpec(
 RESTRICTED_COLUMNS = ("text_clean",)
 VIEWS["silver.complaints_masked"] = (
     (SILVER_COMPLAINTS.name,),
-    "SELECT " + ", ".join(f.name for f in COMPLAINTS if f.name not in RESTRICTED_COLUMNS)
+    "SELECT "
+    + ", ".join(f.name for f in COMPLAINTS if f.name not in RESTRICTED_COLUMNS)
     + f" FROM {SILVER_COMPLAINTS.name}",
 )
