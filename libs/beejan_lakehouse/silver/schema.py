@@ -179,7 +179,6 @@ SILVER_QUARANTINE = TableSpec(
 RESTRICTED_COLUMNS = ("text_clean",)
 VIEWS["silver.complaints_masked"] = (
     (SILVER_COMPLAINTS.name,),
-    "SELECT "
-    + ", ".join(f.name for f in COMPLAINTS if f.name not in RESTRICTED_COLUMNS)
+    "SELECT " + ", ".join(f.name for f in COMPLAINTS if f.name not in RESTRICTED_COLUMNS)
     + f" FROM {SILVER_COMPLAINTS.name}",
 )
