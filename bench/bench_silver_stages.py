@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = silver_context(spark, cfg)
     rows = bronze_rows(args.events)
     bronze = spark.createDataFrame(rows, KAFKA_EVENTS.schema).localCheckpoint(eager=True)
-    parsed = _right_sized(bronze.transform(parse_kafka_events).localCheckpoint(eager=True))
+    parsed, _ = _right_sized(bronze.transform(parse_kafka_events).localCheckpoint(eager=True))
     n = parsed.count()
 
     valid = F.size("reasons") == 0
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     # Each step alone, over the previous steps' materialised output: what it costs by itself.
     current, total = parsed, 0.0
     for name, step in steps:
-        current = _right_sized(current.localCheckpoint(eager=True))
+        current, _ = _right_sized(current.localCheckpoint(eager=True))
         alone = timed(current.transform(step)) - timed(current)
         total += alone
         print(f"{name:50s} {alone:7.2f} s  {alone / n * 1e6:6.1f} µs/row wall")

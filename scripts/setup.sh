@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine, idempotently:
-#   system packages (Java 17, Maven) -> .venv with the pinned library -> pinned jars.
+#   system packages (Java 17 JDK, Maven) -> .venv with the pinned library -> pinned jars.
 # Re-running skips every step that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,8 @@ ROOT=$PWD
 say() { echo "[setup] $*"; }
 
 need_apt=()
-command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+# The JDK, not only the runtime: setup_jars.sh compiles the project's JVM helpers (jvm/src).
+{ command -v java && command -v javac; } >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 if ((${#need_apt[@]})); then
   say "installing system packages: ${need_apt[*]}"

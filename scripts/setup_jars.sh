@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resolve the pinned JVM dependencies (conf/jvm/pom.xml) from Maven Central, once, into
-# .local/jars/{spark,broker}. Idempotent: a folder whose stamp matches the POM is kept.
+# .local/jars/{spark,broker}, and compile the project's own JVM helpers (jvm/src, against the
+# pinned pyspark's jars) into .local/jars/spark. Idempotent: stamps of the POM and the sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,3 +39,23 @@ PYEOF
 
 resolve spark
 resolve broker
+
+helpers() {  # jvm/src -> .local/jars/spark/beejan-spark-helpers.jar (javac from the JDK 17)
+  local out=.local/jars/spark/beejan-spark-helpers.jar stamp=.local/jars/spark/.helpers.stamp
+  local pyspark_jars value
+  pyspark_jars=$("$PY" -c 'import pathlib, pyspark; print(pathlib.Path(pyspark.__file__).parent / "jars")')
+  value=$(cat $(find jvm/src -name '*.java' | sort) <(basename "$pyspark_jars"/spark-sql_*.jar) | sha256sum | cut -c1-16)
+  if [[ -f $out && -f $stamp && $(cat "$stamp") == "$value" ]]; then
+    echo "[setup] $out up to date"
+    return
+  fi
+  command -v javac >/dev/null || { echo "[setup] javac (JDK 17) is required to build jvm/src" >&2; exit 1; }
+  local tmp
+  tmp=$(mktemp -d)
+  javac --release 17 -nowarn -d "$tmp" -cp "$pyspark_jars/*" $(find jvm/src -name '*.java')
+  jar cf "$out.tmp" -C "$tmp" . && mv "$out.tmp" "$out" && rm -rf "$tmp"
+  echo "$value" > "$stamp"
+  echo "[setup] built $out"
+}
+
+helpers

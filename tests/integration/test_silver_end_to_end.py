@@ -388,3 +388,33 @@ def test_silver_reading_kafka_stopped_mid_stream_resumes_without_loss_or_repeats
     assert ledger.count() == ledger.select("batch_id").distinct().count() > committed
     ids = [c[0] for c in restarted["complaints"]]
     assert len(ids) == len(set(ids)) == read("silver.complaints").count()
+
+
+def test_small_batches_reuse_the_first_ones_per_row_plan_and_decide_the_same(silver_run, spark, tmp_path):
+    """Silver builds its per-row plan for the first small batch and re-binds it to the next ones
+    (plans.py): three batches through one context land exactly as through a context that builds
+    the plan for every batch."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from beejan_lakehouse.silver import pipeline
+
+    order = Window.orderBy("channel", "partition", "offset")
+    bronze = silver_run["read"]("bronze.kafka_events").withColumn("_n", F.row_number().over(order))
+    bronze = bronze.where("_n <= 180").localCheckpoint(eager=True)
+    batches = [
+        bronze.where(F.col("_n").between(lo + 1, lo + 60)).drop("_n").localCheckpoint(eager=True) for lo in (0, 60, 120)
+    ]
+    outcomes = []
+    for name, keep_templates in (("reused", True), ("rebuilt", False)):
+        cfg, ctx = _replay_lakehouse(spark, tmp_path / name)
+        if not keep_templates:
+            ctx.per_row.shapes = 0  # no template kept: built for every batch
+        results = [
+            pipeline.process_batch(spark, cfg, ctx, b.transform(pipeline.parse_kafka_events), "small", i)
+            for i, b in enumerate(batches)
+        ]
+        assert (ctx.per_row.built, ctx.per_row.rebound) == ((1, 2) if keep_templates else (3, 0))
+        outcomes.append((results, _outcome(spark, cfg)))
+    assert sum(r["inserted"] for r in outcomes[0][0]) > 100
+    assert outcomes[0] == outcomes[1]

@@ -31,6 +31,7 @@ from beejan_lakehouse.bronze.files import SCHEMA_DRIFT
 from beejan_lakehouse.columns import cast, per_session, with_timestamp
 from beejan_lakehouse.config import Config
 from beejan_lakehouse.logs import get_logger
+from beejan_lakehouse.plans import Rebindable
 from beejan_lakehouse.quality.expectations import evaluate, quarantine_rows
 from beejan_lakehouse.silver.cleaning import clean_text, language_hint
 from beejan_lakehouse.silver.customers import resolve_customers
@@ -142,6 +143,18 @@ class SilverContext:
     @cached_property
     def annotate(self) -> Callable[[DataFrame], DataFrame]:
         return annotate(self)
+
+    @cached_property
+    def per_row(self) -> Rebindable:
+        """All of silver's per-row work over a materialised PARSED batch, numbered (`_row`):
+        built for the first batch of each shape, re-bound to the later ones (plans.py)."""
+        return Rebindable(
+            lambda parsed: (
+                parsed.transform(self.standardise)
+                .transform(self.annotate)
+                .withColumn("_row", F.monotonically_increasing_id())
+            )
+        )
 
 
 def parse_kafka_events(df: DataFrame) -> DataFrame:
@@ -464,14 +477,11 @@ def process_batch(
     """
     started = time.monotonic()
     # Parsed once: the Python lookups (ftfy, phonenumbers) read their keys off it first.
-    parsed = _right_sized(parsed.localCheckpoint(eager=True))
+    parsed, n = _right_sized(parsed.localCheckpoint(eager=True))
     # Every per-row step runs once, here; the batch is materialised and later steps read it.
-    rows = (
-        parsed.transform(ctx.standardise)
-        .transform(ctx.annotate)
-        .withColumn("_row", F.monotonically_increasing_id())
-        .localCheckpoint(eager=True)
-    )
+    # The plan is re-bound from an earlier batch's; only a small batch's is kept as a template
+    # (a template keeps its batch's materialised rows).
+    rows = ctx.per_row(parsed, keep=n <= ROWS_PER_PARTITION).localCheckpoint(eager=True)
     stages = {"rows_s": time.monotonic() - started}
     app_id = txn_app_id("silver", query, run)
     summary = batch_summary(rows)
@@ -555,11 +565,13 @@ def _reconciled(summary: Row, exceptions: DataFrame, query: str, batch_id: int) 
 ROWS_PER_PARTITION = 1_000
 
 
-def _right_sized(parsed: DataFrame) -> DataFrame:
-    """The materialised batch with at most one partition per ROWS_PER_PARTITION rows (no shuffle)."""
+def _right_sized(parsed: DataFrame) -> tuple[DataFrame, int]:
+    """The materialised batch with at most one partition per ROWS_PER_PARTITION rows (no shuffle),
+    and its number of rows."""
     partitions = parsed.rdd.getNumPartitions()
-    wanted = max(1, -(-parsed.count() // ROWS_PER_PARTITION))
-    return parsed.coalesce(wanted) if wanted < partitions else parsed
+    rows = parsed.count()
+    wanted = max(1, -(-rows // ROWS_PER_PARTITION))
+    return (parsed.coalesce(wanted) if wanted < partitions else parsed), rows
 
 
 def _append_drift(spark: SparkSession, cfg: Config, rows: DataFrame, app_id: str, batch_id: int) -> None:

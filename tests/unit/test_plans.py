@@ -1,0 +1,127 @@
+"""Rebindable transforms (plans.py): built once per input shape, re-bound to later inputs, and
+always the result building the transform again would give."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from beejan_lakehouse.plans import Rebindable
+
+IN = StructType([StructField("n", LongType(), False), StructField("word", StringType(), True)])
+OUT = StructType(
+    [
+        StructField("n", LongType(), False),
+        StructField("word", StringType(), True),
+        StructField("shout", StringType(), True),
+        StructField("colour", StringType(), True),
+        StructField("word_count", LongType(), True),  # a left join: null when unmatched
+    ]
+)
+
+
+@pytest.fixture
+def inputs(spark) -> dict[str, DataFrame]:
+    def materialised(rows: list[tuple]) -> DataFrame:
+        return spark.createDataFrame(rows, IN).repartition(2).localCheckpoint(eager=True)
+
+    return {
+        "first": materialised([(1, "red"), (2, "blue"), (3, "red")]),
+        "second": materialised([(4, "green"), (5, None), (6, "green"), (7, "green")]),
+    }
+
+
+@pytest.fixture
+def transform(spark):
+    """What silver's per-row transform does, small: a Python UDF on distinct keys joined back to
+    the input (the input twice in one plan), and a broadcast join to a static dimension."""
+    colours = spark.createDataFrame([("red", "warm"), ("blue", "cold")], "word string, colour string")
+    shout = F.udf(lambda w: w.upper() + "!", StringType())
+
+    def apply(df: DataFrame) -> DataFrame:
+        counts = df.groupBy(F.col("word").alias("counted")).agg(F.count("*").alias("word_count"))
+        shouted = df.select("word").distinct().where(F.col("word").isNotNull()).withColumn("shout", shout("word"))
+        return (
+            df.join(shouted, "word", "left")
+            .join(F.broadcast(colours), "word", "left")
+            .join(counts, F.col("word").eqNullSafe(F.col("counted")), "left")
+            .select("n", "word", "shout", "colour", "word_count")
+        )
+
+    return apply
+
+
+def _expected(spark, rows: list[tuple]) -> DataFrame:
+    return spark.createDataFrame(rows, OUT)
+
+
+SECOND = [(4, "green", "GREEN!", None, 3), (5, None, None, None, 1), (6, "green", "GREEN!", None, 3),
+          (7, "green", "GREEN!", None, 3)]  # fmt: skip
+FIRST = [(1, "red", "RED!", "warm", 2), (2, "blue", "BLUE!", "cold", 1), (3, "red", "RED!", "warm", 2)]
+
+
+def test_a_later_input_is_re_bound_to_the_first_inputs_plan_and_gives_its_own_rows(spark, inputs, transform):
+    rebindable = Rebindable(transform)
+    first = rebindable(inputs["first"])
+    second = rebindable(inputs["second"])
+    assert (rebindable.built, rebindable.rebound) == (1, 1)
+    assert_df_equality(second, _expected(spark, SECOND), ignore_row_order=True)
+    assert_df_equality(second, transform(inputs["second"]), ignore_row_order=True)
+    # The template still reads its own input, and re-binding back to it gives its rows again.
+    assert_df_equality(first, _expected(spark, FIRST), ignore_row_order=True)
+    assert_df_equality(rebindable(inputs["first"]), _expected(spark, FIRST), ignore_row_order=True)
+    assert (rebindable.built, rebindable.rebound) == (1, 2)
+
+
+def test_an_input_of_another_shape_gets_its_own_template(spark, inputs, transform):
+    rebindable = Rebindable(transform)
+    rebindable(inputs["first"])
+    coalesced = rebindable(inputs["second"].coalesce(1))  # a Repartition over the leaf: a new shape
+    assert (rebindable.built, rebindable.rebound) == (2, 0)
+    again = rebindable(inputs["first"].coalesce(1))
+    assert (rebindable.built, rebindable.rebound) == (2, 1)
+    assert_df_equality(coalesced, _expected(spark, SECOND), ignore_row_order=True)
+    assert_df_equality(again, _expected(spark, FIRST), ignore_row_order=True)
+
+
+def test_keep_false_uses_a_template_but_makes_none(spark, inputs, transform):
+    rebindable = Rebindable(transform)
+    assert_df_equality(rebindable(inputs["first"], keep=False), _expected(spark, FIRST), ignore_row_order=True)
+    rebindable(inputs["second"])  # no template yet: built, and kept
+    assert_df_equality(rebindable(inputs["first"], keep=False), _expected(spark, FIRST), ignore_row_order=True)
+    assert (rebindable.built, rebindable.rebound) == (2, 1)
+
+
+def test_inputs_that_are_not_materialised_are_built_every_time(spark, transform):
+    """Two local relations (rows held in the plan, e.g. from pandas) print the same plan text but
+    re-binding cannot swap their rows: the transform is built for each, each gives its own rows."""
+    rebindable = Rebindable(transform)
+    first = pd.DataFrame({"n": [1, 2, 3], "word": ["red", "blue", "red"]})
+    second_rows = pd.DataFrame({"n": [4, 5, 6, 7], "word": ["green", None, "green", "green"]})
+    rebindable(spark.createDataFrame(first, IN))
+    second = rebindable(spark.createDataFrame(second_rows, IN))
+    assert (rebindable.built, rebindable.rebound) == (2, 0)
+    assert_df_equality(second, _expected(spark, SECOND), ignore_row_order=True)
+
+
+def test_a_transform_whose_subquery_reads_the_input_is_built_every_time(spark, inputs):
+    def above_average(df: DataFrame) -> DataFrame:
+        return df.where(F.col("n") > df.select(F.avg("n")).scalar())
+
+    rebindable = Rebindable(above_average)
+    rebindable(inputs["first"])
+    second = rebindable(inputs["second"])
+    assert (rebindable.built, rebindable.rebound) == (2, 0)
+    assert_df_equality(second, spark.createDataFrame([(6, "green"), (7, "green")], IN), ignore_row_order=True)
+
+
+def test_at_most_the_given_number_of_shapes_is_kept(spark, inputs, transform):
+    rebindable = Rebindable(transform, shapes=1)
+    rebindable(inputs["first"])
+    rebindable(inputs["first"].coalesce(1))  # replaces the first shape's template
+    rebindable(inputs["second"])
+    assert (rebindable.built, rebindable.rebound) == (3, 0)
