@@ -29,34 +29,36 @@ log = get_logger("plans")
 
 REBINDER = "com.beejan.spark.PlanRebinder"
 # Attribute ids (`#123`) are the only part of an analysed input plan's text that differs
-# between two batches of the same shape.
+# between two batches of the same shape (with the same schema, nullability included: a template
+# whose column is not nullable lets the optimiser drop null checks a nullable input needs).
 _EXPR_IDS = re.compile(r"#\d+L?")
 
 
 class Rebindable:
-    """`transform` (DataFrame -> DataFrame) built once per input shape, re-bound afterwards.
+    """`transform` (DataFrames -> DataFrame) built once per input shape, re-bound afterwards.
 
-    `rebindable(df)` returns what `transform(df)` returns. `keep=False` uses a template when one
-    exists but does not make one from `df` (a template holds on to its input's materialised
-    rows for as long as it is kept: make them from small inputs). At most `shapes` templates
-    are kept, the least recently used dropped first.
+    `rebindable(*dfs)` returns what `transform(*dfs)` returns. `keep=False` uses a template when
+    one exists but does not make one from these inputs (a template holds on to its inputs'
+    materialised rows for as long as it is kept: make them from small inputs). At most `shapes`
+    templates are kept, the least recently used dropped first.
     """
 
-    def __init__(self, transform: Callable[[DataFrame], DataFrame], shapes: int = 4) -> None:
+    def __init__(self, transform: Callable[..., DataFrame], shapes: int = 4) -> None:
         self.transform = transform
         self.shapes = shapes
-        # input shape -> (template input plan, template output plan), or None: build each time.
-        self._templates: OrderedDict[str, tuple[JavaObject, JavaObject] | None] = OrderedDict()
+        # input shapes -> (template input plans, template output plan), or None: build each time.
+        self._templates: OrderedDict[str, tuple[list[JavaObject], JavaObject] | None] = OrderedDict()
         self.built = 0  # times `transform` ran (for tests and logs)
         self.rebound = 0  # times a template was re-bound
 
-    def __call__(self, df: DataFrame, keep: bool = True) -> DataFrame:
-        spark = df.sparkSession
+    def __call__(self, *dfs: DataFrame, keep: bool = True) -> DataFrame:
+        spark = dfs[0].sparkSession
         rebinder = _rebinder(spark)
         if rebinder is None:
-            return self._build(df)
-        given = df._jdf.queryExecution().analyzed()
-        shape = _EXPR_IDS.sub("", given.treeString())
+            return self._build(dfs)
+        given = [df._jdf.queryExecution().analyzed() for df in dfs]
+        # The plan text names no types and no nullability: the schemas (JSON) go into the key too.
+        shape = "\n--\n".join(f"{_EXPR_IDS.sub('', plan.treeString())}{plan.schema().json()}" for plan in given)
         if shape in self._templates:
             self._templates.move_to_end(shape)
             template = self._templates[shape]
@@ -65,10 +67,10 @@ class Rebindable:
                 session = spark._jsparkSession
                 plan = rebinder.rebind(template[1], template[0], given, session)
                 return DataFrame(spark._jvm.org.apache.spark.sql.classic.Dataset.ofRows(session, plan), spark)
-        out = self._build(df)
+        out = self._build(dfs)
         if keep and shape not in self._templates:
             made = out._jdf.queryExecution().analyzed()
-            ok = rebinder.isRebindableInput(given) and rebinder.canRebind(made, given)
+            ok = all(rebinder.isRebindableInput(plan) for plan in given) and rebinder.canRebind(made, given)
             if not ok:
                 log.info("%s: built every time (its input or a subquery cannot be re-bound)", self.transform)
             self._templates[shape] = (given, made) if ok else None
@@ -76,9 +78,9 @@ class Rebindable:
                 self._templates.popitem(last=False)
         return out
 
-    def _build(self, df: DataFrame) -> DataFrame:
+    def _build(self, dfs: tuple[DataFrame, ...]) -> DataFrame:
         self.built += 1
-        return self.transform(df)
+        return self.transform(*dfs)
 
 
 _AVAILABLE: dict[int, JavaClass | None] = {}

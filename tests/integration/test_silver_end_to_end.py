@@ -263,7 +263,7 @@ def _outcome(spark, cfg) -> dict:
     from beejan_lakehouse.gold.live import LIVE_15MIN
 
     read = _reader(spark, cfg)
-    ledger = read("ops.silver_batches").drop("started_at", "duration_s").collect()
+    ledger = read("ops.silver_batches").drop("started_at", "duration_s").orderBy("query", "batch_id").collect()
     silver = read("silver.complaints").select("complaint_id", "is_duplicate", "dup_cluster_id")
     return {
         "ledger": [r.asDict() for r in ledger],
@@ -390,10 +390,10 @@ def test_silver_reading_kafka_stopped_mid_stream_resumes_without_loss_or_repeats
     assert len(ids) == len(set(ids)) == read("silver.complaints").count()
 
 
-def test_small_batches_reuse_the_first_ones_per_row_plan_and_decide_the_same(silver_run, spark, tmp_path):
-    """Silver builds its per-row plan for the first small batch and re-binds it to the next ones
-    (plans.py): three batches through one context land exactly as through a context that builds
-    the plan for every batch."""
+def test_small_batches_reuse_the_first_ones_plans_and_decide_the_same(silver_run, spark, tmp_path):
+    """Silver builds its per-row and de-duplication plans for the first small batch and re-binds
+    them to the next ones (plans.py): three batches through one context land exactly as through
+    a context that builds the plans for every batch."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -408,13 +408,16 @@ def test_small_batches_reuse_the_first_ones_per_row_plan_and_decide_the_same(sil
     outcomes = []
     for name, keep_templates in (("reused", True), ("rebuilt", False)):
         cfg, ctx = _replay_lakehouse(spark, tmp_path / name)
+        rebindables = (ctx.per_row, ctx.known, ctx.decide[False])
         if not keep_templates:
-            ctx.per_row.shapes = 0  # no template kept: built for every batch
+            for rebindable in rebindables:
+                rebindable.shapes = 0  # no template kept: built for every batch
         results = [
             pipeline.process_batch(spark, cfg, ctx, b.transform(pipeline.parse_kafka_events), "small", i)
             for i, b in enumerate(batches)
         ]
-        assert (ctx.per_row.built, ctx.per_row.rebound) == ((1, 2) if keep_templates else (3, 0))
+        counts = [(r.built, r.rebound) for r in rebindables]
+        assert counts == ([(1, 2)] * 3 if keep_templates else [(3, 0)] * 3)
         outcomes.append((results, _outcome(spark, cfg)))
     assert sum(r["inserted"] for r in outcomes[0][0]) > 100
     assert outcomes[0] == outcomes[1]

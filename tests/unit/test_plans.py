@@ -125,3 +125,31 @@ def test_at_most_the_given_number_of_shapes_is_kept(spark, inputs, transform):
     rebindable(inputs["first"].coalesce(1))  # replaces the first shape's template
     rebindable(inputs["second"])
     assert (rebindable.built, rebindable.rebound) == (3, 0)
+
+
+def test_a_transform_of_several_inputs_re_binds_each_to_its_own(spark, inputs):
+    def tagged(df: DataFrame, tags: DataFrame) -> DataFrame:
+        return df.join(F.broadcast(tags), "word", "left").select("n", "word", "tag")
+
+    def tags(rows: list[tuple]) -> DataFrame:
+        return spark.createDataFrame(rows, "word string, tag string").localCheckpoint(eager=True)
+
+    rebindable = Rebindable(tagged)
+    rebindable(inputs["first"], tags([("red", "r1"), ("blue", "b1")]))
+    second = rebindable(inputs["second"], tags([("green", "g2"), ("red", "r2")]))
+    assert (rebindable.built, rebindable.rebound) == (1, 1)
+    expected = spark.createDataFrame(
+        [(4, "green", "g2"), (5, None, None), (6, "green", "g2"), (7, "green", "g2")], "n long, word string, tag string"
+    )
+    assert_df_equality(second, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_an_input_whose_column_may_be_null_does_not_reuse_a_template_where_it_could_not(spark):
+    """Plan text shows no nullability: a template built over a non-nullable column lets the
+    optimiser drop an `IS NULL` filter as always false, which a nullable input needs."""
+    strict = StructType([StructField("n", LongType(), False), StructField("word", StringType(), False)])
+    rebindable = Rebindable(lambda df: df.where(F.col("word").isNull()).select("n"))
+    rebindable(spark.createDataFrame([(1, "red")], strict).localCheckpoint(eager=True))
+    loose = rebindable(spark.createDataFrame([(2, "blue"), (3, None)], IN).localCheckpoint(eager=True))
+    assert (rebindable.built, rebindable.rebound) == (2, 0)
+    assert [r.n for r in loose.collect()] == [3]

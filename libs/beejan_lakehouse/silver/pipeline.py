@@ -156,6 +156,17 @@ class SilverContext:
             )
         )
 
+    @cached_property
+    def known(self) -> Rebindable:
+        """`known_rows` over (materialised rows, materialised `_nearby`), re-bound per batch."""
+        return Rebindable(known_rows)
+
+    @cached_property
+    def decide(self) -> dict[bool, Rebindable]:
+        """`decide_exceptions` over (materialised known rows, history), outside a replay (False)
+        and on one (True), re-bound per batch."""
+        return {replay: Rebindable(decide_exceptions(self, replay)) for replay in (False, True)}
+
 
 def parse_kafka_events(df: DataFrame) -> DataFrame:
     """bronze.kafka_events rows -> PARSED rows, each channel by its own parser (each reads `df`:
@@ -347,7 +358,14 @@ class Dispositions(NamedTuple):
 
 
 def dispositions(
-    spark: SparkSession, cfg: Config, ctx: SilverContext, rows: DataFrame, summary: Row, app_id: str, batch_id: int
+    spark: SparkSession,
+    cfg: Config,
+    ctx: SilverContext,
+    rows: DataFrame,
+    summary: Row,
+    app_id: str,
+    batch_id: int,
+    keep: bool = True,
 ) -> Dispositions:
     """The valid rows that are NOT plain inserts (`exceptions`): `_row`, disposition, is_duplicate,
     dup_kind, dup_cluster_id; and the narrow key rows of every valid row (`valid_keys`).
@@ -362,6 +380,9 @@ def dispositions(
     failed on another write), the batch is judged as the first attempt judged it: its own rows
     in silver (same bronze coordinates, and silver's txn for `app_id` at `batch_id` or later)
     are neither repeats nor history, so every table gets the same dispositions.
+
+    The plans after silver's scan are re-bound from an earlier batch's (`SilverContext.known`,
+    `decide`); `keep`: this batch may be their template (a small batch).
     """
     c = _dedup_columns()
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
@@ -371,23 +392,12 @@ def dispositions(
     window_hours = ctx.dedup.settings.window_hours
     nearby = _nearby(_silver(spark, cfg), keys, (summary["lo"], summary["hi"]), window_hours)
     nearby = nearby.localCheckpoint(eager=True)
-    known = nearby.where(c["by_id"]).select(*c["known_id"])
-    joined = (
-        keys.withColumn("_delivery", c["delivery"])
-        .join(known, c["is_known"], "left")
-        .withColumn("_own", c["own"])
-        .drop(*c["known_lineage"])
-        .localCheckpoint(eager=True)
-    )
+    joined = ctx.known(rows, nearby, keep=keep).localCheckpoint(eager=True)
     # The txn first: it is a look at silver's log, the own-rows count a Spark job, and on the
     # live path (no failed attempt) the txn alone already says "not a replay".
     replay = (delta_txn_version(spark, table_path(cfg, SILVER_COMPLAINTS.name), app_id) or -1) >= batch_id and bool(
         joined.where(c["is_own"]).limit(1).count()
     )
-    ranked = joined.withColumn("_repeat", c["repeat_on_replay"] if replay else c["repeat"]).drop(
-        "_delivery", "_known", "_own"
-    )
-    fresh = ranked.where(c["is_fresh"]).drop("_repeat")
     # The history: what the batch is compared with (its authors' window, the retweeted
     # originals). A replayed batch whose complaints an earlier attempt committed finds them in
     # silver: they are not its history (each row would be its own near-duplicate). Rows that
@@ -396,12 +406,49 @@ def dispositions(
     # repeat), so the history is `nearby` itself.
     history = nearby.select(*HISTORY_COLUMNS)
     if replay:
-        own = F.broadcast(fresh.select("complaint_id"))
+        own = F.broadcast(_ranked(joined, replay).where(c["is_fresh"]).select("complaint_id"))
         history = history.join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
-    marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
-    repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
-    flagged = marked.select("_row", *c["flagged"])
-    return Dispositions(repeats.unionByName(flagged).localCheckpoint(eager=True), joined.select(*_KEY_COLUMNS))
+    exceptions = ctx.decide[replay](joined, history, keep=keep)
+    return Dispositions(exceptions.localCheckpoint(eager=True), joined.select(*_KEY_COLUMNS))
+
+
+def known_rows(rows: DataFrame, nearby: DataFrame) -> DataFrame:
+    """The batch's valid key rows (_KEY_COLUMNS) with their delivery number within the batch
+    (`_delivery`), the silver complaint of the same id (`_known`, null if none) and whether that
+    is this very record (`_own`: same bronze coordinates). `nearby`: `_nearby`'s rows."""
+    c = _dedup_columns()
+    known = nearby.where(c["by_id"]).select(*c["known_id"])
+    return (
+        rows.where(c["valid"])
+        .select(*_KEY_COLUMNS)
+        .withColumn("_delivery", c["delivery"])
+        .join(known, c["is_known"], "left")
+        .withColumn("_own", c["own"])
+        .drop(*c["known_lineage"])
+    )
+
+
+def _ranked(joined: DataFrame, replay: bool) -> DataFrame:
+    """`known_rows` with `_repeat`: an earlier delivery in the batch or in silver (on a replay,
+    not the batch's own rows an earlier attempt committed)."""
+    c = _dedup_columns()
+    repeat = c["repeat_on_replay"] if replay else c["repeat"]
+    return joined.withColumn("_repeat", repeat).drop("_delivery", "_known", "_own")
+
+
+def decide_exceptions(ctx: SilverContext, replay: bool) -> Callable[[DataFrame, DataFrame], DataFrame]:
+    """(known_rows, history) -> the valid rows that are not plain inserts: `_row`, disposition,
+    is_duplicate, dup_kind, dup_cluster_id (see `dispositions`)."""
+    c = _dedup_columns()
+
+    def apply(joined: DataFrame, history: DataFrame) -> DataFrame:
+        ranked = _ranked(joined, replay)
+        fresh = ranked.where(c["is_fresh"]).drop("_repeat")
+        marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
+        repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
+        return repeats.unionByName(marked.select("_row", *c["flagged"]))
+
+    return apply
 
 
 _DISPOSITION_SCHEMA = StructType(
@@ -481,7 +528,8 @@ def process_batch(
     # Every per-row step runs once, here; the batch is materialised and later steps read it.
     # The plan is re-bound from an earlier batch's; only a small batch's is kept as a template
     # (a template keeps its batch's materialised rows).
-    rows = ctx.per_row(parsed, keep=n <= ROWS_PER_PARTITION).localCheckpoint(eager=True)
+    small = n <= ROWS_PER_PARTITION
+    rows = ctx.per_row(parsed, keep=small).localCheckpoint(eager=True)
     stages = {"rows_s": time.monotonic() - started}
     app_id = txn_app_id("silver", query, run)
     summary = batch_summary(rows)
@@ -495,7 +543,7 @@ def process_batch(
         quarantined = quarantine_rows(rows.where(F.size("reasons") > 0), datetime.now(UTC))
         early.append(lambda: append_idempotent(quarantined, table_path(cfg, SILVER_QUARANTINE.name), app_id, batch_id))
     with in_background(early):
-        decided = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id)
+        decided = dispositions(spark, cfg, ctx, rows, summary, app_id, batch_id, keep=small)
         exceptions = decided.exceptions
         stages["dedup_s"] = time.monotonic() - started - stages["rows_s"]
         result = _reconciled(summary, exceptions, query, batch_id)

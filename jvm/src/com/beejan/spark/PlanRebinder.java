@@ -41,33 +41,41 @@ public final class PlanRebinder {
     return true;
   }
 
-  /** True when no subquery anywhere in {@code plan} reads one of {@code input}'s leaves. */
-  public static boolean canRebind(LogicalPlan plan, LogicalPlan input) {
-    return !readsInSubquery(plan, rddIds(input), false);
+  /** True when no subquery anywhere in {@code plan} reads a leaf of one of {@code inputs}. */
+  public static boolean canRebind(LogicalPlan plan, List<LogicalPlan> inputs) {
+    List<Integer> ids = new ArrayList<>();
+    for (LogicalRDD leaf : leaves(inputs)) {
+      ids.add(leaf.rdd().id());
+    }
+    return !readsInSubquery(plan, ids, false);
   }
 
   /**
-   * {@code template} with every LogicalRDD that reads one of {@code templateInput}'s RDDs replaced
-   * by a copy reading the matching leaf of {@code freshInput} (same position in a pre-order walk
-   * of the two inputs), with the template leaf's attributes. Subtrees that read no input are
-   * shared with the template, analysed as they are.
+   * {@code template} with every LogicalRDD that reads one of {@code templateInputs}' RDDs replaced
+   * by a copy reading the matching leaf of {@code freshInputs} (same position in a pre-order walk
+   * of the inputs, in order), with the template leaf's attributes. Subtrees that read no input
+   * are shared with the template, analysed as they are.
    *
    * @throws IllegalArgumentException when the inputs' leaves do not match one to one by schema
    */
   public static LogicalPlan rebind(
-      LogicalPlan template, LogicalPlan templateInput, LogicalPlan freshInput, SparkSession session) {
-    List<LogicalRDD> old = leaves(templateInput);
-    List<LogicalRDD> fresh = leaves(freshInput);
+      LogicalPlan template, List<LogicalPlan> templateInputs, List<LogicalPlan> freshInputs, SparkSession session) {
+    List<LogicalRDD> old = leaves(templateInputs);
+    List<LogicalRDD> fresh = leaves(freshInputs);
     if (old.size() != fresh.size()) {
       throw new IllegalArgumentException(
           "inputs differ: " + old.size() + " leaves in the template, " + fresh.size() + " now");
     }
     Map<Integer, LogicalRDD> byRdd = new HashMap<>();
     for (int i = 0; i < old.size(); i++) {
-      if (!old.get(i).schema().sameType(fresh.get(i).schema())) {
+      // Equal, nullability included: the plan above was optimised for the template's.
+      if (!old.get(i).schema().equals(fresh.get(i).schema())) {
         throw new IllegalArgumentException("input leaf " + i + " has another schema");
       }
-      byRdd.put(old.get(i).rdd().id(), fresh.get(i));
+      LogicalRDD before = byRdd.put(old.get(i).rdd().id(), fresh.get(i));
+      if (before != null && before.rdd().id() != fresh.get(i).rdd().id()) {
+        throw new IllegalArgumentException("one template input read where the fresh inputs read two");
+      }
     }
     return replace(template, byRdd, session);
   }
@@ -98,9 +106,11 @@ public final class PlanRebinder {
     return changed ? node.withNewChildren(PythonUtils.toSeq(out)) : node;
   }
 
-  private static List<LogicalRDD> leaves(LogicalPlan plan) {
+  private static List<LogicalRDD> leaves(List<LogicalPlan> plans) {
     List<LogicalRDD> out = new ArrayList<>();
-    collect(plan, out);
+    for (LogicalPlan plan : plans) {
+      collect(plan, out);
+    }
     return out;
   }
 
@@ -113,14 +123,6 @@ public final class PlanRebinder {
     for (int i = 0; i < children.size(); i++) {
       collect(children.apply(i), out);
     }
-  }
-
-  private static List<Integer> rddIds(LogicalPlan input) {
-    List<Integer> ids = new ArrayList<>();
-    for (LogicalRDD leaf : leaves(input)) {
-      ids.add(leaf.rdd().id());
-    }
-    return ids;
   }
 
   private static boolean readsInSubquery(LogicalPlan node, List<Integer> ids, boolean inSubquery) {
