@@ -1,15 +1,16 @@
 """Transforms built once and re-bound to each micro-batch, instead of rebuilt every batch.
 
 PySpark analyses every DataFrame call in the JVM as it is made: silver's per-row transform is
-~80 calls, 0.8-1.0 s of driver time per micro-batch on the 2-core machine, for a plan that
+~80 calls, about a second of driver time per micro-batch on the 2-core machine, for a plan that
 differs from the previous batch's only in the materialised rows it reads. A `Rebindable`
 transform is built once per input shape; for each later input of that shape the analysed plan
 is copied with the new input's RDD in place of the template's (the JVM helper
-`com.beejan.spark.PlanRebinder`, built by scripts/setup_jars.sh from jvm/src), which takes
-milliseconds. Optimisation and physical planning still run per batch, as for any DataFrame.
+`com.beejan.spark.PlanRebinder`, built by scripts/setup_jars.sh from jvm/src): 0.1 s for that
+plan (bench/RESULTS.md). Optimisation and physical planning still run per batch, as any query's.
 
-The contract: the transform depends on its input only through the DataFrame (no value computed
-from the rows in Python while building), and the input's leaves are all materialised
+The contract: nothing the transform builds changes between batches but its inputs (no value
+computed in Python from the rows, the clock or a table's current version while building: a
+template would keep the first batch's), and the inputs' leaves are all materialised
 (`localCheckpoint`), the only leaves whose data the rebinding can swap. Other inputs, and
 transforms whose subqueries read the input, are built each time, with the same result.
 """
