@@ -71,7 +71,7 @@ class Rebindable:
         out = self._build(dfs)
         if keep and shape not in self._templates:
             made = out._jdf.queryExecution().analyzed()
-            ok = all(rebinder.isRebindableInput(plan) for plan in given) and rebinder.canRebind(made, given)
+            ok = rebinder.canRebind(made, given)
             if not ok:
                 log.info("%s: built every time (its input or a subquery cannot be re-bound)", self.transform)
             self._templates[shape] = (given, made) if ok else None

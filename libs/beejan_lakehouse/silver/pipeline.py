@@ -158,7 +158,8 @@ class SilverContext:
 
     @cached_property
     def known(self) -> Rebindable:
-        """`known_rows` over (materialised rows, materialised `_nearby`), re-bound per batch."""
+        """`known_rows` over (the materialised rows' valid keys, materialised `_nearby`), re-bound
+        per batch."""
         return Rebindable(known_rows)
 
     @cached_property
@@ -392,7 +393,7 @@ def dispositions(
     window_hours = ctx.dedup.settings.window_hours
     nearby = _nearby(_silver(spark, cfg), keys, (summary["lo"], summary["hi"]), window_hours)
     nearby = nearby.localCheckpoint(eager=True)
-    joined = ctx.known(rows, nearby, keep=keep).localCheckpoint(eager=True)
+    joined = ctx.known(keys, nearby, keep=keep).localCheckpoint(eager=True)
     # The txn first: it is a look at silver's log, the own-rows count a Spark job, and on the
     # live path (no failed attempt) the txn alone already says "not a replay".
     replay = (delta_txn_version(spark, table_path(cfg, SILVER_COMPLAINTS.name), app_id) or -1) >= batch_id and bool(
@@ -412,16 +413,14 @@ def dispositions(
     return Dispositions(exceptions.localCheckpoint(eager=True), joined.select(*_KEY_COLUMNS))
 
 
-def known_rows(rows: DataFrame, nearby: DataFrame) -> DataFrame:
+def known_rows(keys: DataFrame, nearby: DataFrame) -> DataFrame:
     """The batch's valid key rows (_KEY_COLUMNS) with their delivery number within the batch
     (`_delivery`), the silver complaint of the same id (`_known`, null if none) and whether that
     is this very record (`_own`: same bronze coordinates). `nearby`: `_nearby`'s rows."""
     c = _dedup_columns()
     known = nearby.where(c["by_id"]).select(*c["known_id"])
     return (
-        rows.where(c["valid"])
-        .select(*_KEY_COLUMNS)
-        .withColumn("_delivery", c["delivery"])
+        keys.withColumn("_delivery", c["delivery"])
         .join(known, c["is_known"], "left")
         .withColumn("_own", c["own"])
         .drop(*c["known_lineage"])

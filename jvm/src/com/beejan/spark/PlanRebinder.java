@@ -24,8 +24,25 @@ import org.apache.spark.sql.execution.LogicalRDD;
 public final class PlanRebinder {
   private PlanRebinder() {}
 
-  /** True when every leaf of {@code input} is a LogicalRDD and no node of it has a subquery. */
-  public static boolean isRebindableInput(LogicalPlan input) {
+  /**
+   * True when {@code plan}, made from {@code inputs}, can be re-bound to other inputs: every leaf
+   * of every input is a LogicalRDD (the only leaves whose rows a copy can swap), no input has a
+   * subquery, and no subquery anywhere in {@code plan} reads one of their leaves.
+   */
+  public static boolean canRebind(LogicalPlan plan, List<LogicalPlan> inputs) {
+    for (LogicalPlan input : inputs) {
+      if (!isRebindableInput(input)) {
+        return false;
+      }
+    }
+    List<Integer> ids = new ArrayList<>();
+    for (LogicalRDD leaf : leaves(inputs)) {
+      ids.add(leaf.rdd().id());
+    }
+    return !readsInSubquery(plan, ids, false);
+  }
+
+  private static boolean isRebindableInput(LogicalPlan input) {
     if (!input.subqueries().isEmpty()) {
       return false;
     }
@@ -39,15 +56,6 @@ public final class PlanRebinder {
       }
     }
     return true;
-  }
-
-  /** True when no subquery anywhere in {@code plan} reads a leaf of one of {@code inputs}. */
-  public static boolean canRebind(LogicalPlan plan, List<LogicalPlan> inputs) {
-    List<Integer> ids = new ArrayList<>();
-    for (LogicalRDD leaf : leaves(inputs)) {
-      ids.add(leaf.rdd().id());
-    }
-    return !readsInSubquery(plan, ids, false);
   }
 
   /**
