@@ -19,7 +19,7 @@ from pyspark.sql.types import StringType
 from beejan_lakehouse.arrays import count_matches, present
 from beejan_lakehouse.columns import per_session
 from beejan_lakehouse.lookup import lookup_table, with_lookup
-from beejan_lakehouse.patterns import trie_pattern
+from beejan_lakehouse.patterns import starts_with_one_of, trie_pattern
 
 MOJIBAKE_FIXED = "mojibake_fixed"
 # What UTF-8 read as cp1252/latin-1 always contains: a lead byte C2..F4 followed by a
@@ -98,7 +98,8 @@ def _clean_columns() -> dict[str, Column]:
 
 def _words_regex(words: Iterable[str]) -> str:
     # A whole token of [a-z] equal to one of the words (tokens are maximal [a-z] runs).
-    return "(?<![a-z])" + trie_pattern(words) + "(?![a-z])"
+    words = sorted(words)
+    return starts_with_one_of(words) + "(?<![a-z])" + trie_pattern(words) + "(?![a-z])"
 
 
 _STRONG_REGEX = _words_regex(set(PIDGIN_MARKERS) - set(_WEAK))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from beejan_lakehouse.patterns import trie_pattern
+from beejan_lakehouse.patterns import starts_with_one_of, trie_pattern
 from beejan_lakehouse.silver.dims import ReferenceDims
 from beejan_lakehouse.silver.flags import QUALITY_FLAGS, flags_column
 
@@ -49,7 +49,8 @@ def _names_regex(names: Iterable[str]) -> str:
     at the same place ("ikeja gra" before "ikeja"); group 1 is the name. A trie, not an
     alternation: 147 neighbourhood names tried one by one at every character were most of
     enrichment's time."""
-    return _EDGE_BEFORE + "(" + trie_pattern(n.lower() for n in names) + ")" + _EDGE_AFTER
+    lowered = [n.lower() for n in names]
+    return starts_with_one_of(lowered) + _EDGE_BEFORE + "(" + trie_pattern(lowered) + ")" + _EDGE_AFTER
 
 
 class _Reference:

@@ -19,15 +19,20 @@ from beejan_lakehouse.arrays import present
 PII_TYPES = ("PHONE", "EMAIL", "ACCOUNT", "CARD", "NAME")
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# The digit patterns below open with a lookahead on the characters a match can start with,
+# then the lookbehind: both engines try a pattern at every position and run its nodes in
+# order, so a lookbehind first is evaluated (and passes) at nearly every character of a text,
+# where the lookahead fails at once on the letters and spaces that make most of it. Same
+# matches; on 50,000 real texts the three replacements cost 0.53 -> 0.23 s (bench/RESULTS.md).
 # Nigerian mobile numbers as people type them: 0803…, +234803…, 234803…, with spaces or
 # dashes between groups. Mobile ranges are 070x/080x/081x/090x/091x: requiring [789][01]
 # keeps 11-digit refs and amounts out. No digit may touch either end.
-PHONE_PATTERN = r"(?<!\d)(?:\+?234[ -]?|0)[789][01]\d(?:[ -]?\d){7}(?!\d)"
+PHONE_PATTERN = r"(?=[+20])(?<!\d)(?:\+?234[ -]?|0)[789][01]\d(?:[ -]?\d){7}(?!\d)"
 # Bank/telco account numbers (NUBAN style): exactly 10 digits, not part of a URL path/query.
-ACCOUNT_PATTERN = r"(?<![\d/=])\d{10}(?!\d)"
+ACCOUNT_PATTERN = r"(?=\d)(?<![\d/=])\d{10}(?!\d)"
 # Card candidates: 13-19 contiguous digits, or 4-digit groups separated by a space or dash.
 # Only candidates passing the Luhn check are masked (a 16-digit order ref stays).
-CARD_CANDIDATE_PATTERN = r"(?<!\d)(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?)(?!\d)"
+CARD_CANDIDATE_PATTERN = r"(?=\d)(?<!\d)(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?)(?!\d)"
 # Names are matched as whole words: a letter, digit or underscore may not touch either end.
 _WORD_EDGE_BEFORE = r"(?<![\p{L}\p{N}_])"
 _WORD_EDGE_AFTER = r"(?![\p{L}\p{N}_])"
