@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beejan_lakehouse.classification.normalise import normalise_text
+from beejan_lakehouse.classification.normalise import normalise_text, normalise_texts
 from beejan_lakehouse.classification.rules import RuleConfigError, RuleSet
 from beejan_lakehouse.classification.settings import load_settings
 from beejan_lakehouse.classification.taxonomy import TaxonomyError, load_taxonomy
@@ -80,6 +80,15 @@ NEAR_MISSES = [
 ]
 
 
+# (text, the rule that fires): what follows the first secondary marker never decides.
+HEAD_SCOPE = [
+    ("my data is very slow in Yaba. also nobody called me back", "speed_slow_buffering"),
+    ("hello beejan, thanks for the update. also una debit me twice", None),
+    ("hello beejan please help... I want my money back", None),
+    ("una debit me twice and also I want my money back", "overcharge_double_debit"),
+]
+
+
 @pytest.mark.parametrize(("text", "expected"), FIRES)
 def test_rule_fires_on_its_pattern(rules: RuleSet, text: str, expected: str) -> None:
     rule = rules.match_one(normalise_text(text))
@@ -134,6 +143,21 @@ def test_normalisation_repairs_mojibake_and_squeezes_repeats() -> None:
     assert normalise_text("Iâ€™m SOOOO TIRED, they took â‚¦500") == "i'm soo tired, they took amt"
 
 
+def test_normalisation_tokenises_amounts_and_collapses_every_whitespace() -> None:
+    texts = [
+        "Paid N500,000 and NGN 2,000 and #50 for 2k\u00a0data, 300naira gone",
+        "\u3000 line one\r\n\x0bline\u2028two \x85 end\t",
+        "ann 5 nn5 n5 1.5k",
+    ]
+    expected = [
+        "paid amt and amt and amt for amt data, amt gone",
+        "line one line two end",
+        "ann 5 nn5 amt amt",
+    ]
+    assert [normalise_text(t) for t in texts] == expected
+    assert normalise_texts(texts) == expected
+
+
 def test_literal_gates_never_change_a_decision(rules: RuleSet) -> None:
     from dataclasses import replace
 
@@ -146,6 +170,29 @@ def test_literal_gates_never_change_a_decision(rules: RuleSet) -> None:
         for path in (settings.curated_train_path, settings.eval_fixed_path)
         for t in load_labelled_jsonl(path, taxonomy)["text"]
     ]
-    ungated = RuleSet([replace(r, gates=()) for r in rules.rules], rules.secondary_re, rules.head_min_chars)
+    ungated = RuleSet(
+        [replace(r, gates=(), any_parts=()) for r in rules.rules], rules.secondary_re, rules.head_min_chars
+    )
+    assert ungated._literal_re is None  # the reference searches every regex of every rule
     assert all(r.gates for r in rules.rules), "every shipped rule should derive a gate"
+    assert sum(len(r.any_parts) > 1 for r in rules.rules) >= 10, "per-pattern gates should be in use"
     assert list(rules.match_normalised(texts).rule_id) == list(ungated.match_normalised(texts).rule_id)
+
+
+def test_pattern_gates_are_the_literals_every_match_needs() -> None:
+    from beejan_lakehouse.classification.rule_gates import pattern_gate, pattern_gates
+
+    near = r"\b(inside|basement)\b.{0,60}\b(bars?|signal)\b"
+    assert pattern_gates(near) == (frozenset({"inside", "basement"}), frozenset({"bar", "signal"}))
+    assert pattern_gate(near) == frozenset({"inside", "basement"})  # the single strongest one
+    assert pattern_gates(r"\b(a|zero) (bars?|signal)") == (frozenset({"bar", "signal"}),)  # "a" is too short
+    assert pattern_gates(r"\b(slow|buffer\w*)|x") == ()  # an alternative without literals proves nothing
+
+
+def test_a_head_scoped_rule_ignores_its_pattern_after_the_secondary_marker(rules: RuleSet) -> None:
+    # The literals occur in the whole text (so the literal scan passes the rule) but only after
+    # the marker: batch matching must agree with one text at a time.
+    texts = [normalise_text(t) for t, _ in HEAD_SCOPE]
+    expected = [rule_id for _, rule_id in HEAD_SCOPE]
+    assert list(rules.match_normalised(texts).rule_id) == expected
+    assert [None if (r := rules.match_one(t)) is None else r.rule_id for t in texts] == expected

@@ -65,7 +65,9 @@ def test_batch_normalisation_equals_per_text(corpus) -> None:
     texts = corpus + EDGE_TEXTS
     assert normalise_texts(texts) == [normalise_text(t) for t in texts]
     rng = random.Random(7)
-    alphabet = [*"ann gk5,.#₦@/:w \n\t\u00a0\u2019â€™Ã", "naira", "ngn", "www.", "http://", "ooo"]
+    # Every kind of whitespace `\s` knows (the batch path splits with str.split instead).
+    spaces = "\n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u00a0\u2000\u2028\u2029\u3000"
+    alphabet = [*"ann gk5,.#₦@/:w \u2019â€™Ã٣", *spaces, "naira", "ngn", "www.", "http://", "ooo"]
     for _ in range(2000):
         batch = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 5))]
         assert normalise_texts(batch) == [normalise_text(t) for t in batch], batch

@@ -20,6 +20,12 @@ def _strength(gate: Gate) -> int:
 
 
 def _sequence_gate(items) -> Gate | None:
+    usable = _sequence_gates(items)
+    return max(usable, key=_strength) if usable else None
+
+
+def _sequence_gates(items) -> list[Gate]:
+    """Every usable gate of a sequence: each one holds on its own (a conjunction)."""
     candidates: list[Gate] = []
     run: list[str] = []
 
@@ -46,13 +52,18 @@ def _sequence_gate(items) -> Gate | None:
         if gate:
             candidates.append(gate)
     flush()
-    usable = [g for g in candidates if _strength(g) >= _MIN_LITERAL]
-    return max(usable, key=_strength) if usable else None
+    return [g for g in candidates if _strength(g) >= _MIN_LITERAL]
 
 
 def pattern_gate(pattern: str) -> Gate | None:
     """Literals one of which every match of `pattern` contains, or None if none can be proven."""
     return _sequence_gate(_parser.parse(pattern))
+
+
+def pattern_gates(pattern: str) -> tuple[Gate, ...]:
+    """Every gate of `pattern`'s top-level sequence: each match contains a literal of EACH
+    (e.g. '(inside|basement).{0,60}(signal|network)' -> both sets); () if none is proven."""
+    return tuple(dict.fromkeys(_sequence_gates(_parser.parse(pattern))))
 
 
 def union_gate(patterns: list[str]) -> Gate | None:

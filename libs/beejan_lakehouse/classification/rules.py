@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from beejan_lakehouse.classification.normalise import normalise_texts
-from beejan_lakehouse.classification.rule_gates import Gate, pattern_gate, union_gate
+from beejan_lakehouse.classification.rule_gates import Gate, pattern_gate, pattern_gates, union_gate
 from beejan_lakehouse.classification.taxonomy import Taxonomy
 from beejan_lakehouse.patterns import trie_pattern
 
@@ -39,6 +39,9 @@ class Rule:
     head_only: bool = True
     # Literal pre-filters derived from the patterns (rule_gates.py); None = always try.
     gates: tuple[Gate, ...] = ()
+    # The `any` patterns one by one with each one's own gates (all must pass; () = none): with
+    # a text's literal scan at hand, only the patterns whose literals occur are searched.
+    any_parts: tuple[tuple[tuple[Gate, ...], re.Pattern[str]], ...] = ()
 
     def fires(self, text: str) -> bool:
         """True when the rule matches the (already normalised) `text`."""
@@ -100,6 +103,7 @@ class RuleSet:
         found at its position, so each found literal maps to the gates of all its substrings.
         """
         gates = [g for rule in self.rules for g in rule.gates]
+        gates += [g for rule in self.rules for part_gates, _ in rule.any_parts for g in part_gates]
         literals = sorted({lit for g in gates for lit in g})
         self._literal_re: re.Pattern[str] | None = None
         if not literals or any("\x00" in lit for lit in literals):
@@ -107,6 +111,11 @@ class RuleSet:
         bits = {g: 1 << i for i, g in enumerate(dict.fromkeys(gates))}
         self._literal_masks = {lit: sum({bits[g] for g in bits if any(m in lit for m in g)}) for lit in literals}
         self._rule_masks = tuple(sum({bits[g] for g in rule.gates}) for rule in self.rules)
+        self._rule_bits = sum({bits[g] for rule in self.rules for g in rule.gates})
+        # Per rule, its `any` patterns as (bits of the gates it needs, pattern).
+        self._any_parts = tuple(
+            tuple((sum({bits[g] for g in part_gates}), p) for part_gates, p in rule.any_parts) for rule in self.rules
+        )
         self._literal_re = re.compile("(?=(\x00|" + trie_pattern(literals) + "))")
 
     def head(self, normalised_text: str) -> str:
@@ -163,6 +172,7 @@ class RuleSet:
                     l2=str(l2),
                     priority=priority,
                     any_re=_alternation(any_p, rule_id),
+                    any_parts=tuple((pattern_gates(p), re.compile(p)) for p in any_p),
                     all_res=all_res,  # type: ignore[arg-type]
                     none_re=_alternation(list(item.get("none") or []), rule_id),
                     head_only=scope == "head",
@@ -183,9 +193,10 @@ class RuleSet:
                 return rule
         return None
 
-    def _candidates(self, texts: Sequence[str]) -> list[tuple[Rule, ...]] | None:
-        """Per text, the rules whose literal gates pass on the WHOLE text (a superset of those
-        passing on its head), from one scan of the joined batch; None when not applicable."""
+    def _candidates(self, texts: Sequence[str]) -> list[tuple[int, tuple[tuple[Rule, tuple], ...]]] | None:
+        """Per text, its literal mask and the rules whose gates pass on the WHOLE text (a
+        superset of those passing on its head), each with its `any` parts, from one scan of
+        the joined batch; None when not applicable."""
         if self._literal_re is None:
             return None
         joined = "\x00".join(texts)
@@ -199,14 +210,17 @@ class RuleSet:
                 doc += 1
             else:
                 masks[doc] |= literal_masks[item]
-        rules, required = self.rules, self._rule_masks
-        memo: dict[int, tuple[Rule, ...]] = {}
+        rules, required, parts, rule_bits = self.rules, self._rule_masks, self._any_parts, self._rule_bits
+        memo: dict[int, tuple[tuple[Rule, tuple], ...]] = {}
         out = []
         for mask in masks:
-            cands = memo.get(mask)
+            key = mask & rule_bits
+            cands = memo.get(key)
             if cands is None:
-                cands = memo[mask] = tuple(r for r, req in zip(rules, required, strict=True) if mask & req == req)
-            out.append(cands)
+                cands = memo[key] = tuple(
+                    (r, p) for r, req, p in zip(rules, required, parts, strict=True) if key & req == req
+                )
+            out.append((mask, cands))
         return out
 
     def match_normalised(self, texts: Sequence[str]) -> RuleMatches:
@@ -220,13 +234,15 @@ class RuleSet:
         for i, text in enumerate(texts):
             if candidates is None:
                 rule = self.match_one(text)
-            elif not candidates[i]:
-                continue  # no rule's gate passes anywhere in the text: none can fire
             else:
+                mask, cands = candidates[i]
+                if not cands:
+                    continue  # no rule's gate passes anywhere in the text: none can fire
                 rule = None
                 head = self.head(text)
-                for cand in candidates[i]:  # priority order; fires() re-checks gates on the head
-                    if cand.fires(head if cand.head_only else text):
+                for cand, parts in cands:  # priority order
+                    scoped = head if cand.head_only else text
+                    if _fires(cand, scoped, parts, mask, len(scoped) == len(text)):
                         rule = cand
                         break
             if rule is not None:
@@ -236,3 +252,22 @@ class RuleSet:
     def match(self, texts: Iterable[object]) -> RuleMatches:
         """Normalise raw texts (list, Series or array) and match them."""
         return self.match_normalised(normalise_texts(texts))
+
+
+def _fires(rule: Rule, text: str, any_parts: tuple[tuple[int, re.Pattern[str]], ...], mask: int, whole: bool) -> bool:
+    """`rule.fires(text)` given the literal mask of the whole text: its gates passed there, so
+    they are re-checked only when `text` is a head (shorter); of its `any` patterns only those
+    whose own gates all pass on the whole text are searched."""
+    if not whole:
+        for gate in rule.gates:
+            if not any(literal in text for literal in gate):
+                return False
+    if any_parts:
+        if not any(mask & need == need and pattern.search(text) is not None for need, pattern in any_parts):
+            return False
+    elif rule.any_re is not None and rule.any_re.search(text) is None:
+        return False
+    for pattern in rule.all_res:
+        if pattern.search(text) is None:
+            return False
+    return rule.none_re is None or rule.none_re.search(text) is None
