@@ -14,6 +14,7 @@ INSTALL_REQUIRES = [
     "scikit-learn>=1.5,<2",
     "PyYAML>=6",
     "ftfy>=6.2,<7",
+    "pyahocorasick>=2.1,<3",
     "phonenumbers>=8.13,<10",
 ]
 

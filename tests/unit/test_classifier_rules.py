@@ -173,7 +173,7 @@ def test_literal_gates_never_change_a_decision(rules: RuleSet) -> None:
     ungated = RuleSet(
         [replace(r, gates=(), any_parts=()) for r in rules.rules], rules.secondary_re, rules.head_min_chars
     )
-    assert ungated._literal_re is None  # the reference searches every regex of every rule
+    assert ungated._literals is None  # the reference searches every regex of every rule
     assert all(r.gates for r in rules.rules), "every shipped rule should derive a gate"
     assert sum(len(r.any_parts) > 1 for r in rules.rules) >= 10, "per-pattern gates should be in use"
     assert list(rules.match_normalised(texts).rule_id) == list(ungated.match_normalised(texts).rule_id)

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 import yaml
 
 from beejan_lakehouse.classification.normalise import normalise_texts
 from beejan_lakehouse.classification.rule_gates import Gate, pattern_gate, pattern_gates, union_gate
 from beejan_lakehouse.classification.taxonomy import Taxonomy
-from beejan_lakehouse.patterns import trie_pattern
 
 
 class RuleConfigError(ValueError):
@@ -97,26 +97,28 @@ class RuleSet:
         self._build_literal_scan()
 
     def _build_literal_scan(self) -> None:
-        """One regex finding, at every position of a whole batch, the longest gate literal
-        starting there, so a batch pays one C-level scan instead of a Python `in` per literal
-        per rule per text. Every literal occurring in a text is a prefix of the longest one
-        found at its position, so each found literal maps to the gates of all its substrings.
+        """An Aho-Corasick automaton (pyahocorasick) over every gate literal, so a text pays one
+        C-level pass reporting every literal it contains, instead of a Python `in` per literal
+        per rule (or a regex trying the literals at every position: ~4x slower). Each literal
+        maps to the bits of the gates it belongs to; a text's mask is the OR over what it holds.
         """
         gates = [g for rule in self.rules for g in rule.gates]
         gates += [g for rule in self.rules for part_gates, _ in rule.any_parts for g in part_gates]
         literals = sorted({lit for g in gates for lit in g})
-        self._literal_re: re.Pattern[str] | None = None
-        if not literals or any("\x00" in lit for lit in literals):
+        self._literals: ahocorasick.Automaton | None = None
+        if not literals:
             return
         bits = {g: 1 << i for i, g in enumerate(dict.fromkeys(gates))}
-        self._literal_masks = {lit: sum({bits[g] for g in bits if any(m in lit for m in g)}) for lit in literals}
+        self._literals = ahocorasick.Automaton()
+        for literal in literals:
+            self._literals.add_word(literal, sum(bit for g, bit in bits.items() if literal in g))
+        self._literals.make_automaton()
         self._rule_masks = tuple(sum({bits[g] for g in rule.gates}) for rule in self.rules)
         self._rule_bits = sum({bits[g] for rule in self.rules for g in rule.gates})
         # Per rule, its `any` patterns as (bits of the gates it needs, pattern).
         self._any_parts = tuple(
             tuple((sum({bits[g] for g in part_gates}), p) for part_gates, p in rule.any_parts) for rule in self.rules
         )
-        self._literal_re = re.compile("(?=(\x00|" + trie_pattern(literals) + "))")
 
     def head(self, normalised_text: str) -> str:
         """The text before the first secondary-issue marker (at or after head_min_chars)."""
@@ -195,25 +197,17 @@ class RuleSet:
 
     def _candidates(self, texts: Sequence[str]) -> list[tuple[int, tuple[tuple[Rule, tuple], ...]]] | None:
         """Per text, its literal mask and the rules whose gates pass on the WHOLE text (a
-        superset of those passing on its head), each with its `any` parts, from one scan of
-        the joined batch; None when not applicable."""
-        if self._literal_re is None:
+        superset of those passing on its head), each with its `any` parts; None without gates."""
+        if self._literals is None:
             return None
-        joined = "\x00".join(texts)
-        if joined.count("\x00") != len(texts) - 1:  # a text holds the separator
-            return None
-        masks = [0] * len(texts)
-        literal_masks = self._literal_masks
-        doc = 0
-        for item in self._literal_re.findall(joined):
-            if item == "\x00":
-                doc += 1
-            else:
-                masks[doc] |= literal_masks[item]
+        scan = self._literals.iter
         rules, required, parts, rule_bits = self.rules, self._rule_masks, self._any_parts, self._rule_bits
         memo: dict[int, tuple[tuple[Rule, tuple], ...]] = {}
         out = []
-        for mask in masks:
+        for text in texts:
+            mask = 0
+            for _, bits in scan(text):
+                mask |= bits
             key = mask & rule_bits
             cands = memo.get(key)
             if cands is None:
