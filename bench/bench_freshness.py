@@ -33,9 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_broker, create_topic, machine
+from common import bench_broker, bench_config, create_topic, machine
 
-from beejan_lakehouse.config import load_config
 from beejan_lakehouse.simulator.generator import STREAM_CHANNELS, Simulator
 from beejan_lakehouse.simulator.noise import NoiseKnobs
 from beejan_lakehouse.simulator.producers import ChannelProducer
@@ -114,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         topics = {c: f"fresh.{c}" for c in STREAM_CHANNELS}
         for name in topics.values():
             create_topic(bootstrap, name, partitions=3)
-        dev = load_config("dev")
         intervals = (
             {"streams.bronze_kafka.interval": args.trigger_interval, "streams.silver.interval": args.trigger_interval}
             if args.trigger_interval
@@ -122,20 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.bronze_interval:
             intervals["streams.bronze_kafka.interval"] = args.bronze_interval
-        cfg = load_config(
-            "test",
-            {
-                **intervals,
-                **({"streams.silver.read_from": args.read_from} if args.read_from else {}),
-                "storage.root": f"{root}/lakehouse",
-                "storage.checkpoints": f"{root}/lakehouse/_checkpoints",
-                "kafka.bootstrap_servers": bootstrap,
-                "kafka.topics": {c: {"name": n} for c, n in topics.items()},
-                "mlflow.tracking_uri": dev["mlflow"]["tracking_uri"],
-                "mlflow.registry_uri": dev["mlflow"]["registry_uri"],
-                "mlflow.artifact_location": dev["mlflow"]["artifact_location"],
-            },
-        )
+        read_from = {"streams.silver.read_from": args.read_from} if args.read_from else {}
+        cfg = bench_config(root, {**intervals, **read_from}, bootstrap, topics)
         from beejan_lakehouse.bronze.kafka_events import start_kafka_to_bronze
         from beejan_lakehouse.classification.settings import load_settings, mlflow_settings
         from beejan_lakehouse.classification.training import ensure_champion

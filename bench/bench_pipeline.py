@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_broker, create_topic, machine, plain_copy_rate, stream_events
+from common import bench_broker, bench_config, create_topic, machine, plain_copy_rate, stream_events
 
-from beejan_lakehouse.config import Config, load_config
+from beejan_lakehouse.config import Config
 from beejan_lakehouse.simulator.generator import STREAM_CHANNELS
 from beejan_lakehouse.simulator.producers import ChannelProducer
 
@@ -45,21 +45,7 @@ def produce(bootstrap: str, topics: dict[str, str], events) -> tuple[int, float]
 
 
 def round_config(bootstrap: str, root: str, topics: dict[str, str], classify: bool) -> Config:
-    dev = load_config("dev")
-    return load_config(
-        "test",
-        {
-            "storage.root": f"{root}/lakehouse",
-            "storage.checkpoints": f"{root}/lakehouse/_checkpoints",
-            "kafka.bootstrap_servers": bootstrap,
-            "kafka.topics": {c: {"name": n} for c, n in topics.items()},
-            "mlflow.tracking_uri": dev["mlflow"]["tracking_uri"],
-            "mlflow.registry_uri": dev["mlflow"]["registry_uri"],
-            "mlflow.artifact_location": dev["mlflow"]["artifact_location"],
-            "silver.classify": classify,
-            "spark.ui_enabled": False,
-        },
-    )
+    return bench_config(root, {"silver.classify": classify, "spark.ui_enabled": False}, bootstrap, topics)
 
 
 def run_round(spark, cfg: Config, root: str, topics: dict[str, str], sent: int) -> dict[str, float]:

@@ -20,9 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, stream_events
-
-from beejan_lakehouse.config import load_config
+from common import bench_config, machine, stream_events
 
 
 def bronze_rows(wanted: int) -> list[tuple]:
@@ -44,18 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
     root = tempfile.mkdtemp(prefix="bench-stages-")
-    dev = load_config("dev")
-    cfg = load_config(
-        "test",
-        {
-            "storage.root": f"{root}/lakehouse",
-            "storage.checkpoints": f"{root}/lakehouse/_checkpoints",
-            "mlflow.tracking_uri": dev["mlflow"]["tracking_uri"],
-            "mlflow.registry_uri": dev["mlflow"]["registry_uri"],
-            "mlflow.artifact_location": dev["mlflow"]["artifact_location"],
-            "spark.ui_enabled": False,
-        },
-    )
+    cfg = bench_config(root, {"spark.ui_enabled": False})
     from pyspark.sql import functions as F
 
     from beejan_lakehouse.bronze.kafka_events import KAFKA_EVENTS

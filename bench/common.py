@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
 from beejan_lakehouse.broker import free_port
-from beejan_lakehouse.config import Config, spark_kafka_options
+from beejan_lakehouse.config import Config, load_config, spark_kafka_options
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -136,3 +136,23 @@ def stream_events(wanted: int, seed: int = 5) -> Iterator:
                 sent += 1
                 yield e
         day += dt.timedelta(days=1)
+
+
+def bench_config(
+    root: str, overrides: dict | None = None, bootstrap: str | None = None, topics: dict[str, str] | None = None
+) -> Config:
+    """The test config on a lakehouse under `root` (a temporary folder), classifying with dev's
+    MLflow registry (its champion), on the bench broker and topics when given, then `overrides`."""
+    dev = load_config("dev")
+    sets: dict = {
+        "storage.root": f"{root}/lakehouse",
+        "storage.checkpoints": f"{root}/lakehouse/_checkpoints",
+        "mlflow.tracking_uri": dev["mlflow"]["tracking_uri"],
+        "mlflow.registry_uri": dev["mlflow"]["registry_uri"],
+        "mlflow.artifact_location": dev["mlflow"]["artifact_location"],
+    }
+    if bootstrap is not None:
+        sets["kafka.bootstrap_servers"] = bootstrap
+    if topics is not None:
+        sets["kafka.topics"] = {c: {"name": n} for c, n in topics.items()}
+    return load_config("test", {**sets, **(overrides or {})})

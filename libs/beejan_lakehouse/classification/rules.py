@@ -45,15 +45,21 @@ class Rule:
 
     def fires(self, text: str) -> bool:
         """True when the rule matches the (already normalised) `text`."""
-        for gate in self.gates:
-            if not any(literal in text for literal in gate):
-                return False
-        if self.any_re is not None and self.any_re.search(text) is None:
-            return False
-        for pattern in self.all_res:
-            if pattern.search(text) is None:
-                return False
-        return self.none_re is None or self.none_re.search(text) is None
+        return (
+            self.gates_pass(text)
+            and (self.any_re is None or self.any_re.search(text) is not None)
+            and self.all_and_none_hold(text)
+        )
+
+    def gates_pass(self, text: str) -> bool:
+        """Every gate has a literal in `text` (else the rule cannot fire there)."""
+        return all(any(literal in text for literal in gate) for gate in self.gates)
+
+    def all_and_none_hold(self, text: str) -> bool:
+        """Every `all` pattern matches `text` and the `none` pattern does not."""
+        return all(p.search(text) is not None for p in self.all_res) and (
+            self.none_re is None or self.none_re.search(text) is None
+        )
 
 
 @dataclass(frozen=True)
@@ -252,16 +258,11 @@ def _fires(rule: Rule, text: str, any_parts: tuple[tuple[int, re.Pattern[str]], 
     """`rule.fires(text)` given the literal mask of the whole text: its gates passed there, so
     they are re-checked only when `text` is a head (shorter); of its `any` patterns only those
     whose own gates all pass on the whole text are searched."""
-    if not whole:
-        for gate in rule.gates:
-            if not any(literal in text for literal in gate):
-                return False
+    if not whole and not rule.gates_pass(text):
+        return False
     if any_parts:
         if not any(mask & need == need and pattern.search(text) is not None for need, pattern in any_parts):
             return False
     elif rule.any_re is not None and rule.any_re.search(text) is None:
         return False
-    for pattern in rule.all_res:
-        if pattern.search(text) is None:
-            return False
-    return rule.none_re is None or rule.none_re.search(text) is None
+    return rule.all_and_none_hold(text)
