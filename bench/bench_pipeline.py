@@ -2,7 +2,7 @@
 classified, enriched) for realistic simulated traffic, against the plain Kafka -> Delta copy
 measured in the same run.
 
-    .venv/bin/python bench/bench_pipeline.py [--events 500000] [--warmup 20000]
+    .venv/bin/python bench/bench_pipeline.py [--events 500000] [--warmup 20000] [--set key=value ...]
 
 Starts its own broker on free ports and a temporary lakehouse; uses the dev MLflow registry's
 champion (trains one first if there is none). Prints the figures for bench/RESULTS.md.
@@ -13,6 +13,9 @@ an empty lakehouse as without it, but on a JVM whose generated classes are compi
 and whose Python workers have loaded the model: what a stream that has been running for a while
 sustains. Without it (the default, and every figure before 2026-12-03) the one-off start-up
 of the silver query is part of the measured time.
+
+`--set dotted.key=value`: a config override for both rounds (the value read as YAML), e.g.
+`--set spark.driver_memory=3g` to compare heaps; printed with the figures.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,8 +49,16 @@ def produce(bootstrap: str, topics: dict[str, str], events) -> tuple[int, float]
     return sent, time.perf_counter() - started
 
 
-def round_config(bootstrap: str, root: str, topics: dict[str, str], classify: bool) -> Config:
-    return bench_config(root, {"silver.classify": classify, "spark.ui_enabled": False}, bootstrap, topics)
+def round_config(bootstrap: str, root: str, topics: dict[str, str], classify: bool, sets: dict) -> Config:
+    return bench_config(root, {"silver.classify": classify, "spark.ui_enabled": False, **sets}, bootstrap, topics)
+
+
+def config_override(text: str) -> tuple[str, object]:
+    """`--set dotted.key=value` (the value read as YAML) -> (key, value)."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"--set {text!r}: expected dotted.key=value")
+    return key, yaml.safe_load(value)
 
 
 def run_round(spark, cfg: Config, root: str, topics: dict[str, str], sent: int) -> dict[str, float]:
@@ -74,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=500_000)
     parser.add_argument("--warmup", type=int, default=0, help="events of an unmeasured round first (same JVM)")
     parser.add_argument("--no-classifier", action="store_true", help="silver without the model")
+    parser.add_argument(
+        "--set",
+        type=config_override,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a config override for both rounds, e.g. spark.driver_memory=8g (repeatable)",
+    )
     args = parser.parse_args(argv)
     classify = not args.no_classifier
     base = tempfile.mkdtemp(prefix="bench-pipeline-")
@@ -98,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
         spark = None
         for name, _ in rounds:
-            cfg = round_config(bootstrap, f"{base}/{name}", topics[name], classify)
+            cfg = round_config(bootstrap, f"{base}/{name}", topics[name], classify, dict(args.set))
             spark = spark or build_spark(cfg, app_name="bench-pipeline")
             result = run_round(spark, cfg, f"{base}/{name}", topics[name], sent if name == "bench" else warm_sent)
         spark.stop()
@@ -110,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"events produced: {sent} realistic stream events in {produce_s:.1f} s")
     warm = f"after a {warm_sent:,}-event warm-up round in the same JVM" if args.warmup else "a fresh JVM"
     print(f"measured on: {warm}")
+    if args.set:
+        print("config overrides: " + ", ".join(f"{k}={v}" for k, v in args.set))
     print(f"plain Kafka -> Delta copy: {result['copy_s']:.1f} s = {copy_rate:,.0f} msgs/s")
     print(
         f"Kafka -> bronze: {bronze_s:.1f} s = {sent / bronze_s:,.0f} msgs/s ({sent / bronze_s / copy_rate:.2f} x copy)"

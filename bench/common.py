@@ -141,8 +141,9 @@ def stream_events(wanted: int, seed: int = 5) -> Iterator:
 def bench_config(
     root: str, overrides: dict | None = None, bootstrap: str | None = None, topics: dict[str, str] | None = None
 ) -> Config:
-    """The test config on a lakehouse under `root` (a temporary folder), classifying with dev's
-    MLflow registry (its champion), on the bench broker and topics when given, then `overrides`."""
+    """The test config on a lakehouse under `root` (a temporary folder), with dev's driver memory,
+    classifying with dev's MLflow registry (its champion), on the bench broker and topics when
+    given, then `overrides`."""
     dev = load_config("dev")
     sets: dict = {
         "storage.root": f"{root}/lakehouse",
@@ -150,6 +151,9 @@ def bench_config(
         "mlflow.tracking_uri": dev["mlflow"]["tracking_uri"],
         "mlflow.registry_uri": dev["mlflow"]["registry_uri"],
         "mlflow.artifact_location": dev["mlflow"]["artifact_location"],
+        # The heap a deployment on this machine runs with, not the tests' smaller one: a
+        # 500,000-event batch in the tests' 3g spends a sixth of its time in G1 (RESULTS.md).
+        "spark.driver_memory": dev["spark"]["driver_memory"],
     }
     if bootstrap is not None:
         sets["kafka.bootstrap_servers"] = bootstrap
