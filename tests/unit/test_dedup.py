@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 
 from beejan_lakehouse.silver.dedup import DedupSettings, NearDuplicateFinder, complaint_id, keep_first_delivery
 
@@ -136,3 +137,26 @@ def test_the_silver_scan_of_a_batch_spans_the_window_either_side_rounded_out_to_
     # Every batch within the same hours scans the same span (the same literals, the same code).
     later = (lo.replace(minute=59), hi.replace(second=0))
     assert scan_bounds(later, 24) == scan_bounds((lo, hi), 24)
+
+
+def test_agreement_is_the_share_of_signature_positions_that_agree(spark):
+    from beejan_lakehouse.silver.minhash import agreement, hash_family, signatures
+
+    a, b = hash_family(24, 7)
+    texts = [SLOW, SLOW.replace("lekki", "ajah"), "no network at all in my area since yesterday", "ok"]
+    sigs = signatures(texts, a, b)
+    assert sigs[3] is None  # too short to sign
+    pairs = [(0, 0), (0, 1), (0, 2), (1, 2), (0, 3)]
+    rows = [
+        (i, j, None if sigs[i] is None else sigs[i].tolist(), None if sigs[j] is None else sigs[j].tolist())
+        for i, j in pairs
+    ]
+    df = spark.createDataFrame(rows, "i int, j int, a array<bigint>, b array<bigint>")
+    got = df.select("i", "j", agreement(df["a"], df["b"], 24).alias("s"))
+    # Positions agree where the min-hashes are equal, and only there (element i is i << 32 | h_i).
+    want = [(i, j, None if sigs[j] is None else float((sigs[i] == sigs[j]).sum()) / 24) for i, j in pairs]
+    assert want[0][2] == 1.0 and 0.0 < want[1][2] < 1.0  # the pairs span the whole range
+    assert_df_equality(got, spark.createDataFrame(want, "i int, j int, s double"), ignore_nullable=True)
+    # The same values as counting the common elements.
+    same = df.where(agreement(df["a"], df["b"], 24) * 24 != F.size(F.array_intersect("a", "b")))
+    assert same.count() == 0
