@@ -28,13 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import bench_broker, bench_config, create_topic, machine, plain_copy_rate, stream_events
 
 from beejan_lakehouse.config import Config
+from beejan_lakehouse.job import config_overrides
 from beejan_lakehouse.simulator.generator import STREAM_CHANNELS
 from beejan_lakehouse.simulator.producers import ChannelProducer
 
@@ -51,14 +50,6 @@ def produce(bootstrap: str, topics: dict[str, str], events) -> tuple[int, float]
 
 def round_config(bootstrap: str, root: str, topics: dict[str, str], classify: bool, sets: dict) -> Config:
     return bench_config(root, {"silver.classify": classify, "spark.ui_enabled": False, **sets}, bootstrap, topics)
-
-
-def config_override(text: str) -> tuple[str, object]:
-    """`--set dotted.key=value` (the value read as YAML) -> (key, value)."""
-    key, sep, value = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"--set {text!r}: expected dotted.key=value")
-    return key, yaml.safe_load(value)
 
 
 def run_round(spark, cfg: Config, root: str, topics: dict[str, str], sent: int) -> dict[str, float]:
@@ -89,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-classifier", action="store_true", help="silver without the model")
     parser.add_argument(
         "--set",
-        type=config_override,
         action="append",
         default=[],
         metavar="KEY=VALUE",
         help="a config override for both rounds, e.g. spark.driver_memory=8g (repeatable)",
     )
     args = parser.parse_args(argv)
+    sets = config_overrides(args.set)  # the jobs' own --set parsing
     classify = not args.no_classifier
     base = tempfile.mkdtemp(prefix="bench-pipeline-")
     with bench_broker() as bootstrap:
@@ -119,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
         spark = None
         for name, _ in rounds:
-            cfg = round_config(bootstrap, f"{base}/{name}", topics[name], classify, dict(args.set))
+            cfg = round_config(bootstrap, f"{base}/{name}", topics[name], classify, sets)
             spark = spark or build_spark(cfg, app_name="bench-pipeline")
             result = run_round(spark, cfg, f"{base}/{name}", topics[name], sent if name == "bench" else warm_sent)
         spark.stop()
@@ -131,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"events produced: {sent} realistic stream events in {produce_s:.1f} s")
     warm = f"after a {warm_sent:,}-event warm-up round in the same JVM" if args.warmup else "a fresh JVM"
     print(f"measured on: {warm}")
-    if args.set:
-        print("config overrides: " + ", ".join(f"{k}={v}" for k, v in args.set))
+    if sets:
+        print("config overrides: " + ", ".join(f"{k}={v}" for k, v in sets.items()))
     print(f"plain Kafka -> Delta copy: {result['copy_s']:.1f} s = {copy_rate:,.0f} msgs/s")
     print(
         f"Kafka -> bronze: {bronze_s:.1f} s = {sent / bronze_s:,.0f} msgs/s ({sent / bronze_s / copy_rate:.2f} x copy)"

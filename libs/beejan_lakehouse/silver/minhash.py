@@ -9,8 +9,8 @@ family comes from the configured seed, never from Python's randomised `hash`.
 
 Signature layout: element i is `i << 32 | h_i` (h_i a 32-bit min-hash): two signatures agree
 where their elements are equal, position by position (`agreement`, generated code in Spark),
-and only there, so `size(array_intersect(a, b))` counts the same (signatures already stored
-or compared that way stay valid).
+and an element can only equal the other signature's at the same position, so
+`size(array_intersect(a, b))` counts the same.
 """
 
 from __future__ import annotations
