@@ -96,3 +96,33 @@ def _rebinder(spark: SparkSession) -> JavaClass | None:
         if _AVAILABLE[key] is None:
             log.warning("%s is not on the classpath (scripts/setup_jars.sh): plans are built every batch", REBINDER)
     return _AVAILABLE[key]
+
+
+# HotSpot compiles no method over 8,000 bytes of bytecode (-XX:+DontCompileHugeMethods, the
+# default): a whole-stage generated `processNext` above it runs in the bytecode interpreter for
+# the life of the JVM. Spark's own limit (spark.sql.codegen.hugeMethodLimit) is 65,535.
+JIT_METHOD_LIMIT = 8_000
+
+
+def generated_method_sizes(df: DataFrame) -> list[tuple[int, str]]:
+    """(largest method's bytecode size, subtree's first line) of each whole-stage generated
+    class of `df`'s physical plan, largest first: compiled, not run.
+
+    Planned without adaptive execution, whose plan has no generated stages until it runs (the
+    session's setting is switched off for the planning and restored: a diagnostic, not for a
+    session other threads are planning queries in).
+    """
+    spark = df.sparkSession
+    adaptive = spark.conf.get("spark.sql.adaptive.enabled")
+    spark.conf.set("spark.sql.adaptive.enabled", "false")
+    try:
+        plan = df.select("*")._jdf.queryExecution().executedPlan()
+    finally:
+        spark.conf.set("spark.sql.adaptive.enabled", adaptive)
+    debug = spark._jvm.org.apache.spark.sql.execution.debug.package
+    stages = debug.codegenStringSeq(plan)
+    sizes = []
+    for i in range(stages.size()):
+        stage = stages.apply(i)
+        sizes.append((int(stage._3().maxMethodCodeSize()), stage._1().strip().splitlines()[0]))
+    return sorted(sizes, reverse=True)

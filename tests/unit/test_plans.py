@@ -153,3 +153,20 @@ def test_an_input_whose_column_may_be_null_does_not_reuse_a_template_where_it_co
     loose = rebindable(spark.createDataFrame([(2, "blue"), (3, None)], IN).localCheckpoint(eager=True))
     assert (rebindable.built, rebindable.rebound) == (2, 0)
     assert [r.n for r in loose.collect()] == [3]
+
+
+def test_generated_method_sizes_reports_each_whole_stage_class_largest_first(spark):
+    import operator
+    from functools import reduce
+
+    from beejan_lakehouse.plans import JIT_METHOD_LIMIT, generated_method_sizes
+
+    df = spark.range(10).withColumn("x", F.col("id") * 2)
+    # One expression of 300 terms: generated inline, not split into methods as columns are.
+    terms = [((F.col("x") + i) % 7 == F.col("id") % 7).cast("int") for i in range(300)]
+    large = df.select(reduce(operator.add, terms).alias("agree"))
+    small_sizes, large_sizes = generated_method_sizes(df), generated_method_sizes(large)
+    assert len(small_sizes) == 1 and small_sizes[0][1].startswith("*(1) Project")
+    assert 0 < small_sizes[0][0] < 1_000
+    assert large_sizes[0][0] > JIT_METHOD_LIMIT
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "true"  # restored after planning

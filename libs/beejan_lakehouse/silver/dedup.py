@@ -120,7 +120,9 @@ class NearDuplicateFinder:
             left = signed.where(c["has_author"]).select(*c["left"])
             right = pool.withColumn("c_bucket", c["c_buckets"])
             pairs = left.join(right, c["pair"]).where(c["earlier"])
-            matched = pairs.withColumn("_kind", c["kind"]).where(c["is_match"])
+            # Filtered first, then labelled: a label column filtered on `is not null` puts the
+            # similarity into the join's generated code twice, a method too long for the JIT.
+            matched = pairs.where(c["is_match"]).withColumn("_kind", c["kind"])
             best = matched.withColumn("_rn", c["rank"]).where(c["is_best"]).select(*c["best"])
             return _resolve(signed.join(best, "complaint_id", "left"), history)
 
@@ -145,6 +147,7 @@ def _pairing_columns(s: DedupSettings) -> dict:
 
     c_bucket = F.floor(F.unix_timestamp("c_ts") / bucket_s)
     similar = (F.length("_norm") >= MIN_CHARS) & (agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold)
+    same_text = F.col("_norm") == F.col("c_norm")
     first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
     return {
         "has_author": F.col("author_key").isNotNull(),
@@ -166,8 +169,9 @@ def _pairing_columns(s: DedupSettings) -> dict:
         "earlier": F.col("c_history")
         | (F.col("c_ts") < F.col("event_ts_utc"))
         | ((F.col("c_ts") == F.col("event_ts_utc")) & (F.col("c_id") < F.col("complaint_id"))),
-        "kind": F.when(F.col("_norm") == F.col("c_norm"), F.lit("exact_text")).when(similar, F.lit("near")),
-        "is_match": F.col("_kind").isNotNull(),
+        # A pair matches on the same text or a similar one; the kind of a match (`is_match` rows).
+        "is_match": same_text | similar,
+        "kind": F.when(same_text, F.lit("exact_text")).otherwise(F.lit("near")),
         "rank": F.row_number().over(first),
         "is_best": F.col("_rn") == 1,
         "best": [F.col("complaint_id"), F.col("_kind"), F.coalesce("c_cluster", "c_id").alias("_cluster")],
