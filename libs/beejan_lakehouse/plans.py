@@ -116,6 +116,7 @@ def generated_method_sizes(df: DataFrame) -> list[tuple[int, str]]:
     adaptive = spark.conf.get("spark.sql.adaptive.enabled")
     spark.conf.set("spark.sql.adaptive.enabled", "false")
     try:
+        # A new Dataset: `df`'s own physical plan may already be made (and cached) with AQE.
         plan = df.select("*")._jdf.queryExecution().executedPlan()
     finally:
         spark.conf.set("spark.sql.adaptive.enabled", adaptive)
