@@ -33,6 +33,20 @@ def spark_jars(cfg: Config) -> list[str]:
     return jars
 
 
+# The JVM options of the driver and the executors.
+# - UTC: the lakehouse's time zone whatever the machine's.
+# - -XX:-DontCompileHugeMethods: HotSpot leaves every method over 8,000 bytes of bytecode to its
+#   interpreter for the life of the JVM (plans.JIT_METHOD_LIMIT). Whole-stage code for a plan
+#   of many operators on wide rows goes over it: silver's per-row pass has two such `processNext`
+#   methods (16,041 and 15,098 bytes; parsing through customer resolution's broadcast joins,
+#   then masking and enrichment). Interpreted, their own code was 23 % of the JVM's CPU samples
+#   over a 500,000-row pass; compiled, 1 %. The 500,000-event bench, one after the other on the
+#   same machine: per-row pass 114.5 s instead of 167.1 s, 2,337 instead of 1,940 complaints/s
+#   end to end (bench/RESULTS.md, 2026-12-04). Spark's own remedy,
+#   spark.sql.codegen.hugeMethodLimit=8000, gives up whole-stage code for those stages: slower.
+JVM_OPTIONS = "-Duser.timezone=UTC -XX:-DontCompileHugeMethods"
+
+
 def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
     """Every Spark property the platform sets, as strings (also used by spark-submit.sh)."""
     spark = cfg["spark"]
@@ -50,8 +64,8 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": str(bool(spark["ui_enabled"])).lower(),
         # The lakehouse runs on UTC whatever the machine's zone (sources are normalised in silver).
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG4J2}",
-        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.driver.extraJavaOptions": f"{JVM_OPTIONS} -Dlog4j2.configurationFile={LOG4J2}",
+        "spark.executor.extraJavaOptions": JVM_OPTIONS,
         "spark.ui.showConsoleProgress": "false",
         # Streaming state (dedup, windows) in RocksDB: bounded JVM heap, fast restarts.
         "spark.sql.streaming.stateStore.providerClass": (

@@ -170,3 +170,17 @@ def test_generated_method_sizes_reports_each_whole_stage_class_largest_first(spa
     assert 0 < small_sizes[0][0] < 1_000
     assert large_sizes[0][0] > JIT_METHOD_LIMIT
     assert spark.conf.get("spark.sql.adaptive.enabled") == "true"  # restored after planning
+
+
+def test_the_session_jvm_compiles_methods_over_the_jit_limit(spark, lakehouse_cfg):
+    """Generated methods over JIT_METHOD_LIMIT are compiled, not interpreted, in the driver (the
+    running JVM) and in executors (their options)."""
+    from beejan_lakehouse.session import spark_conf
+
+    jvm = spark._jvm
+    hotspot = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+        jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
+    )
+    assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "false"
+    assert hotspot.getVMOption("DontCompileHugeMethods").getOrigin().toString() == "VM_CREATION"
+    assert "-XX:-DontCompileHugeMethods" in spark_conf(lakehouse_cfg)["spark.executor.extraJavaOptions"].split()
