@@ -181,6 +181,6 @@ def test_the_session_jvm_compiles_methods_over_the_jit_limit(spark, lakehouse_cf
     hotspot = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
         jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean")
     )
-    assert hotspot.getVMOption("DontCompileHugeMethods").getValue() == "false"
-    assert hotspot.getVMOption("DontCompileHugeMethods").getOrigin().toString() == "VM_CREATION"
+    option = hotspot.getVMOption("DontCompileHugeMethods")
+    assert (option.getValue(), option.getOrigin().toString()) == ("false", "VM_CREATION")
     assert "-XX:-DontCompileHugeMethods" in spark_conf(lakehouse_cfg)["spark.executor.extraJavaOptions"].split()
