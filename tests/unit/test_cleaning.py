@@ -59,12 +59,16 @@ def test_missing_text_cleans_to_empty_with_zero_raw_length(spark):
 def test_language_hint_en_pcm_mixed(spark):
     df = spark.createDataFrame(
         [("my data is very slow since yesterday",), ("abeg una fix am, network no dey work",),
-         ("I have been charged twice for the same bundle abeg",), ("...",)],
+         ("I have been charged twice for the same bundle abeg",), ("...",), ("make am fit work o, na so",),
+         ("abeg make am fit work, na so o",), ("Abeg: 1 2 3 4 5 6 7 8 9",), ("",)],
         "text_clean string",
     )  # fmt: skip
+    # Weak markers alone are English; beside a strong one they count (6 markers of 8 words).
     expected = spark.createDataFrame(
         [("my data is very slow since yesterday", "en"), ("abeg una fix am, network no dey work", "pcm"),
-         ("I have been charged twice for the same bundle abeg", "mixed"), ("...", None)],
+         ("I have been charged twice for the same bundle abeg", "mixed"), ("...", None),
+         ("make am fit work o, na so", "en"), ("abeg make am fit work, na so o", "pcm"),
+         ("Abeg: 1 2 3 4 5 6 7 8 9", "pcm"), ("", None)],
         "text_clean string, language_hint string",
     )  # fmt: skip
     assert_df_equality(df.transform(language_hint), expected, ignore_row_order=True, ignore_nullable=True)

@@ -9,11 +9,12 @@ from datetime import date
 import ftfy
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 
 from beejan_lakehouse.config import CONF_DIR
 from beejan_lakehouse.silver.customers import resolve_customers
 from beejan_lakehouse.silver.dims import build_dim
-from beejan_lakehouse.silver.pii import mask_pii
+from beejan_lakehouse.silver.pii import EMAIL_HINT, EMAIL_PATTERN, mask_pii
 from beejan_lakehouse.simulator.channels import text_field
 from beejan_lakehouse.simulator.generator import Simulator
 from beejan_lakehouse.simulator.noise import NoiseKnobs, card_number, luhn_complete
@@ -39,6 +40,7 @@ def _mask(spark, rows, ddl="text_clean string"):
         ("na 2348031234567 be my number", "na <PHONE> be my number", ["PHONE"]),
         ("reach me on 0803-123-4567", "reach me on <PHONE>", ["PHONE"]),
         ("(ngozi.balogun@outlook.com)", "(<EMAIL>)", ["EMAIL"]),
+        ("@BeejanCare mail me: ada_o-1@yahoo.co.uk @MTN", "@BeejanCare mail me: <EMAIL> @MTN", ["EMAIL"]),
         ("acct no 4084321643 was debited", "acct no <ACCOUNT> was debited", ["ACCOUNT"]),
         (f"card no {CARD} was debited", "card no <CARD> was debited", ["CARD"]),
         (f"my ATM card {CARD_SPACED}", "my ATM card <CARD>", ["CARD"]),
@@ -63,11 +65,26 @@ def test_each_pii_kind_becomes_its_token(spark, text, masked, types):
         "see https://www.speedtest.net/result/4084321643 download 0.5Mbps",
         f"order number {NOT_A_CARD} and 1234567890123 are not cards",
         "my line 0803 is bad, 080 code, 2023 till 2024",
+        "@BeejanCare @Beejan_NG no data since 9am @ ikeja, mail @ gmail . com",
     ],
 )
 def test_amounts_dates_durations_and_refs_are_not_pii(spark, text):
     expected = spark.createDataFrame([(text, text, [])], OUT_DDL)
     assert_df_equality(_mask(spark, [(text,)]), expected, ignore_nullable=True)
+
+
+def test_every_text_holding_an_address_passes_the_email_hint(spark):
+    # The hint gates the e-mail regex: a text it rejects is never searched for an address.
+    texts = [
+        "a@b.co", "x.y+z%w@mail-1.example.ng", "x@y.ab-c@d.org", "me:_@x.io", "-@-.ng", "ping @ada hi",
+        "@a.com", "a@", "a@.com", "mail a @ b.com", "user@@b.com", "ü@b.com", "a@b", "",
+    ]  # fmt: skip
+    df = spark.createDataFrame([(t,) for t in texts], "text string")
+    rows = df.select(F.col("text").rlike(EMAIL_PATTERN).alias("email"), F.col("text").rlike(EMAIL_HINT).alias("hint"))
+    found = [(r.email, r.hint) for r in rows.collect()]
+    assert [e for e, _ in found] == [True] * 5 + [False] * 9
+    assert all(h for e, h in found if e)
+    assert [h for _, h in found][5:] == [False] * 7 + [True, False]
 
 
 def test_names_of_the_customer_and_the_typed_name_are_masked_as_whole_words(spark):

@@ -86,10 +86,14 @@ def _clean_columns() -> dict[str, Column]:
     raw = F.col("text_raw")
     repaired = F.coalesce(F.col("_repaired"), raw)
     collapsed = F.trim(F.regexp_replace(repaired, _WHITESPACE, " "))
-    mojibake = raw.rlike(_MOJIBAKE_HINT) & (repaired != raw)
+    # Only a repaired text can be flagged: the comparison first, the regex on the few repaired.
+    mojibake = (repaired != raw) & raw.rlike(_MOJIBAKE_HINT)
+    # Both patterns need a character beyond ASCII: a text of ASCII alone (more bytes than
+    # characters otherwise) is never searched.
+    non_ascii = F.octet_length(raw) > F.length(raw)
     return {
         "raw": raw,
-        "needs_python": raw.rlike(_NEEDS_PYTHON),
+        "needs_python": non_ascii & raw.rlike(_NEEDS_PYTHON),
         "text_clean": F.coalesce(collapsed, F.lit("")),
         "text_length_raw": F.coalesce(F.length(raw), F.lit(0)).cast("int"),
         "clean_flags": present(F.when(mojibake, F.lit(MOJIBAKE_FIXED))),
@@ -113,25 +117,22 @@ def language_hint(df: DataFrame) -> DataFrame:
     'en'; markers >= PIDGIN_SHARE of the words -> 'pcm'; otherwise 'mixed'. Words are the
     maximal runs of a-z in the lower-cased text; counted with regexes (generated code).
     """
-    counts, hint = _language_columns()
-    return df.withColumns(counts).withColumn("language_hint", hint).drop(*counts)
+    strong, hint = _language_columns()
+    return df.withColumns(strong).withColumn("language_hint", hint).drop(*strong)
 
 
 @per_session
 def _language_columns() -> tuple[dict[str, Column], Column]:
     lower = F.lower(F.col("text_clean"))
-    counts = {
-        "_lh_words": count_matches(lower, "[a-z]+"),
-        "_lh_strong": count_matches(lower, _STRONG_REGEX),
-        "_lh_weak": count_matches(lower, _WEAK_REGEX),
-    }
-    words, strong = F.col("_lh_words"), F.col("_lh_strong")
-    markers = strong + F.when(strong > 0, F.col("_lh_weak")).otherwise(0)
-    share = markers / F.greatest(words, F.lit(1))
+    strong = F.col("_lh_strong")
+    # Without a strong marker there is no marker at all (the weak ones count only beside a
+    # strong one): 'en', or null without a word. Only the other texts (under half of them) are
+    # searched for the weak markers and have their words counted.
+    markers = strong + count_matches(lower, _WEAK_REGEX)
+    share = markers / count_matches(lower, "[a-z]+")  # a strong marker is a word: never 0
     hint = (
-        F.when(words == 0, F.lit(None).cast("string"))
-        .when(markers == 0, F.lit("en"))
-        .when(share >= PIDGIN_SHARE, F.lit("pcm"))
-        .otherwise(F.lit("mixed"))
+        F.when(strong > 0, F.when(share >= PIDGIN_SHARE, F.lit("pcm")).otherwise(F.lit("mixed")))
+        .when(lower.rlike("[a-z]"), F.lit("en"))
+        .otherwise(F.lit(None).cast("string"))
     )
-    return counts, hint
+    return {"_lh_strong": count_matches(lower, _STRONG_REGEX)}, hint
