@@ -88,12 +88,12 @@ def _clean_columns() -> dict[str, Column]:
     collapsed = F.trim(F.regexp_replace(repaired, _WHITESPACE, " "))
     # Only a repaired text can be flagged: the comparison first, the regex on the few repaired.
     mojibake = (repaired != raw) & raw.rlike(_MOJIBAKE_HINT)
-    # Both patterns need a character beyond ASCII: a text of ASCII alone (more bytes than
-    # characters otherwise) is never searched.
-    non_ascii = F.octet_length(raw) > F.length(raw)
+    # One reference to the raw text: clean_text filters on this, and where its input is not
+    # materialised Spark pushes the filter into the parsers, repeating the text's expression
+    # (from_csv for the files) once per reference. A non-ASCII pre-test did that three times.
     return {
         "raw": raw,
-        "needs_python": non_ascii & raw.rlike(_NEEDS_PYTHON),
+        "needs_python": raw.rlike(_NEEDS_PYTHON),
         "text_clean": F.coalesce(collapsed, F.lit("")),
         "text_length_raw": F.coalesce(F.length(raw), F.lit(0)).cast("int"),
         "clean_flags": present(F.when(mojibake, F.lit(MOJIBAKE_FIXED))),
