@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from chispa import assert_df_equality
@@ -77,6 +77,56 @@ def test_same_author_exact_text_near_edit_and_window(spark, finder):
                 ("b1", False, None, "b1"),
                 ("a4", False, None, "a4"),
                 ("a5", False, None, "a5"),
+            ],
+        ),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_pairs_across_a_time_bucket_boundary_and_chains_in_the_batch(spark, finder):
+    # Candidates are paired by (author, 24 h bucket since the epoch, UTC days here): an earlier
+    # batch row pairs with the later one in the next bucket, a history row with a batch row in
+    # the bucket before its own (history is earlier whatever its time), and a chain of edits
+    # ends in its first complaint's cluster.
+    day = datetime(2026, 11, 20, tzinfo=UTC)
+    history = spark.createDataFrame(
+        [
+            (
+                "h1",
+                "bola",
+                day + timedelta(hours=24, minutes=20),
+                "no network in ikeja since yesterday, calls no dey go",
+                "h0",
+            )
+        ],
+        HISTORY,
+    )
+    batch = spark.createDataFrame(
+        [
+            ("x1", "alice", day + timedelta(hours=23, minutes=30), SLOW, None),
+            ("x2", "alice", day + timedelta(hours=24, minutes=30), SLOW + " abeg", None),
+            # 23 h 45 min after x2, 24 h 45 min after x1: pairs with x2 only.
+            ("x3", "alice", day + timedelta(hours=48, minutes=15), SLOW + " abeg o", None),
+            (
+                "y1",
+                "bola",
+                day + timedelta(hours=23, minutes=50),
+                "no network in ikeja since yesterday, calls no dey go at all",
+                None,
+            ),
+        ],
+        BATCH,
+    )
+    assert_df_equality(
+        flags(batch.transform(finder.mark(history))),
+        expected(
+            spark,
+            [
+                ("x1", False, None, "x1"),
+                ("x2", True, "near", "x1"),
+                ("x3", True, "near", "x1"),
+                ("y1", True, "near", "h0"),
             ],
         ),
         ignore_row_order=True,

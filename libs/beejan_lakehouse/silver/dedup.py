@@ -115,8 +115,8 @@ class NearDuplicateFinder:
                 .unionByName(signed.where(c["has_author"]).select(*c["batch_candidate"]))
             )
             # Equi-join on (author, time bucket) so an author's whole history is never paired
-            # with itself: each candidate is offered to its own bucket and both neighbours, which
-            # covers every pair within the window; then the exact window applies.
+            # with itself: each candidate is offered to the buckets of the rows it can precede
+            # within the window (`c_buckets`); then the exact window applies.
             left = signed.where(c["has_author"]).select(*c["left"])
             right = pool.withColumn("c_bucket", c["c_buckets"])
             pairs = left.join(right, c["pair"]).where(c["earlier"])
@@ -161,7 +161,15 @@ def _pairing_columns(s: DedupSettings) -> dict:
             F.col("_sig"),
             F.floor(F.unix_timestamp("event_ts_utc") / bucket_s).alias("_bucket"),
         ],
-        "c_buckets": F.explode(F.array(c_bucket - 1, c_bucket, c_bucket + 1)),
+        # A history row counts as earlier than any batch row (`earlier`): its own bucket and
+        # both neighbours. A batch row is only ever the earlier one of a pair, so the later row
+        # is in its bucket or the next (buckets are as wide as the window): a third fewer
+        # candidate rows in the join's shuffle and no pairs that `earlier` would drop anyway.
+        "c_buckets": F.explode(
+            F.when(F.col("c_history"), F.array(c_bucket - 1, c_bucket, c_bucket + 1)).otherwise(
+                F.array(c_bucket, c_bucket + 1)
+            )
+        ),
         "pair": (F.col("author_key") == F.col("c_author"))
         & (F.col("_bucket") == F.col("c_bucket"))
         & (F.col("complaint_id") != F.col("c_id"))
