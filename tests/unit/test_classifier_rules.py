@@ -196,3 +196,25 @@ def test_a_head_scoped_rule_ignores_its_pattern_after_the_secondary_marker(rules
     expected = [rule_id for _, rule_id in HEAD_SCOPE]
     assert list(rules.match_normalised(texts).rule_id) == expected
     assert [None if (r := rules.match_one(t)) is None else r.rule_id for t in texts] == expected
+
+
+def test_the_head_is_only_searched_for_where_a_marker_literal_occurs(rules: RuleSet, taxonomy) -> None:
+    # The shipped markers have literals, so a text holding none of them skips the marker search;
+    # markers without provable literals are searched on every text. Both give match_one's heads.
+    assert rules._secondary_bit is not None
+    items = [{"id": "refund", "l2": "Refund", "priority": 5, "any": [r"\bmoney back\b"]}]
+    texts = [
+        normalise_text(t)
+        for t in (
+            "please help me now ?!? I want my money back",  # marker "?!?" before the rule's words
+            "please help me now, I want my money back",  # no marker at all
+            "I want my money back ?!? please",  # the rule's words in the head
+        )
+    ]
+    ungated = RuleSet.from_dicts(items, taxonomy, secondary_markers=[r"[?!]{3}"])
+    assert ungated._secondary_bit is None
+    gated = RuleSet.from_dicts(items, taxonomy, secondary_markers=[r"\?!\?"])
+    assert gated._secondary_bit is not None
+    for ruleset in (ungated, gated):
+        assert list(ruleset.match_normalised(texts).rule_id) == [None, "refund", "refund"]
+        assert [None if (r := ruleset.match_one(t)) is None else r.rule_id for t in texts] == [None, "refund", "refund"]

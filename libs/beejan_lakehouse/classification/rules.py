@@ -110,17 +110,21 @@ class RuleSet:
         """
         gates = [g for rule in self.rules for g in rule.gates]
         gates += [g for rule in self.rules for part_gates, _ in rule.any_parts for g in part_gates]
-        literals = sorted({lit for g in gates for lit in g})
         self._literals: ahocorasick.Automaton | None = None
-        if not literals:
+        if not gates:
             return
-        bits = {g: 1 << i for i, g in enumerate(dict.fromkeys(gates))}
+        # The secondary markers' gate too: a text holding none of its literals is its own head.
+        secondary = None if self.secondary_re is None else pattern_gate(self.secondary_re.pattern)
+        literals = sorted({lit for g in [*gates, secondary or ()] for lit in g})
+        bits = {g: 1 << i for i, g in enumerate(dict.fromkeys([*gates, *([secondary] if secondary else [])]))}
         self._literals = ahocorasick.Automaton()
         for literal in literals:
             self._literals.add_word(literal, sum(bit for g, bit in bits.items() if literal in g))
         self._literals.make_automaton()
         self._rule_masks = tuple(sum({bits[g] for g in rule.gates}) for rule in self.rules)
         self._rule_bits = sum({bits[g] for rule in self.rules for g in rule.gates})
+        # None: no secondary markers, or markers without a provable gate: always search.
+        self._secondary_bit = bits[secondary] if secondary else None
         # Per rule, its `any` patterns as (bits of the gates it needs, pattern).
         self._any_parts = tuple(
             tuple((sum({bits[g] for g in part_gates}), p) for part_gates, p in rule.any_parts) for rule in self.rules
@@ -201,24 +205,22 @@ class RuleSet:
                 return rule
         return None
 
-    def _candidates(self, texts: Sequence[str]) -> list[tuple[int, tuple[tuple[Rule, tuple], ...]]] | None:
+    def _candidates(self, texts: Sequence[str]) -> list[tuple[int, tuple[tuple[Rule, int, tuple], ...]]] | None:
         """Per text, its literal mask and the rules whose gates pass on the WHOLE text (a
-        superset of those passing on its head), each with its `any` parts; None without gates."""
+        superset of those passing on its head), each with its gates' bits and its `any` parts;
+        None without gates."""
         if self._literals is None:
             return None
-        scan = self._literals.iter
         rules, required, parts, rule_bits = self.rules, self._rule_masks, self._any_parts, self._rule_bits
-        memo: dict[int, tuple[tuple[Rule, tuple], ...]] = {}
+        memo: dict[int, tuple[tuple[Rule, int, tuple], ...]] = {}
         out = []
         for text in texts:
-            mask = 0
-            for _, bits in scan(text):
-                mask |= bits
+            mask = self._mask(text)
             key = mask & rule_bits
             cands = memo.get(key)
             if cands is None:
                 cands = memo[key] = tuple(
-                    (r, p) for r, req, p in zip(rules, required, parts, strict=True) if key & req == req
+                    (r, req, p) for r, req, p in zip(rules, required, parts, strict=True) if key & req == req
                 )
             out.append((mask, cands))
         return out
@@ -239,27 +241,34 @@ class RuleSet:
                 if not cands:
                     continue  # no rule's gate passes anywhere in the text: none can fire
                 rule = None
-                head = self.head(text)
-                for cand, parts in cands:  # priority order
-                    scoped = head if cand.head_only else text
-                    if _fires(cand, scoped, parts, mask, len(scoped) == len(text)):
+                marker_bit = self._secondary_bit
+                head = self.head(text) if marker_bit is None or mask & marker_bit else text
+                # The head's own literals: a head-scoped rule's gates and parts are checked there.
+                head_mask = mask if len(head) == len(text) else self._mask(head)
+                for cand, required, parts in cands:  # priority order
+                    scoped, scoped_mask = (head, head_mask) if cand.head_only else (text, mask)
+                    if scoped_mask & required == required and _fires(cand, scoped, parts, scoped_mask):
                         rule = cand
                         break
             if rule is not None:
                 l2[i], rule_id[i], priority[i] = rule.l2, rule.rule_id, rule.priority
         return RuleMatches(l2=l2, rule_id=rule_id, priority=priority)
 
+    def _mask(self, text: str) -> int:
+        """The bits of every gate with a literal in `text` (the literal scan must exist)."""
+        mask = 0
+        for _, bits in self._literals.iter(text):  # type: ignore[union-attr]
+            mask |= bits
+        return mask
+
     def match(self, texts: Iterable[object]) -> RuleMatches:
         """Normalise raw texts (list, Series or array) and match them."""
         return self.match_normalised(normalise_texts(texts))
 
 
-def _fires(rule: Rule, text: str, any_parts: tuple[tuple[int, re.Pattern[str]], ...], mask: int, whole: bool) -> bool:
-    """`rule.fires(text)` given the literal mask of the whole text: its gates passed there, so
-    they are re-checked only when `text` is a head (shorter); of its `any` patterns only those
-    whose own gates all pass on the whole text are searched."""
-    if not whole and not rule.gates_pass(text):
-        return False
+def _fires(rule: Rule, text: str, any_parts: tuple[tuple[int, re.Pattern[str]], ...], mask: int) -> bool:
+    """`rule.fires(text)` given `text`'s literal mask, on which the rule's gates passed: of its
+    `any` patterns only those whose own gates all pass are searched."""
     if any_parts:
         if not any(mask & need == need and pattern.search(text) is not None for need, pattern in any_parts):
             return False
