@@ -11,6 +11,7 @@ import pytest
 
 from beejan_lakehouse.classification.fusion import fuse
 from beejan_lakehouse.classification.model import (
+    SCORE_CHUNK,
     build_pipeline,
     features_and_classifier,
     predict_l2_with_confidence,
@@ -74,7 +75,9 @@ def test_batch_normalisation_equals_per_text(corpus) -> None:
 
 
 def test_fast_probabilities_equal_sklearn_predict_proba(classifier, corpus) -> None:
-    normalised = normalise_texts(corpus[:800])
+    # More texts than one scoring slice (SCORE_CHUNK), so the slices' results are stitched too.
+    normalised = normalise_texts(corpus + EDGE_TEXTS)
+    assert len(normalised) > 2 * SCORE_CHUNK
     fast = predict_proba_normalised(classifier.pipeline, normalised)
     slow = features_and_classifier(classifier.pipeline).predict_proba(normalised)
     assert fast.shape == slow.shape
