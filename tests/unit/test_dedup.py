@@ -221,3 +221,22 @@ def test_the_pair_matching_is_generated_code_the_jit_compiles(spark, finder):
     sizes = generated_method_sizes(batch.transform(finder.mark(spark.createDataFrame([], HISTORY))))
     assert any("SortMergeJoin" in subtree or "BroadcastHashJoin" in subtree for _, subtree in sizes), sizes
     assert max(size for size, _ in sizes) <= JIT_METHOD_LIMIT, sizes
+
+
+def test_a_batch_is_signed_as_each_text_alone():
+    # signatures() works through long batches SIGN_CHUNK texts at a time: the slices' edges
+    # (a null, a too-short text, a one-character text at a boundary) must not shift anything.
+    from beejan_lakehouse.silver.minhash import SIGN_CHUNK, hash_family, signatures
+
+    a, b = hash_family(24, 11)
+    texts = [
+        None if i % 97 == 0 else "ok" if i % 89 == 0 else f"{SLOW} {i}"[: 3 + i % 70]
+        for i in range(2 * SIGN_CHUNK + 37)
+    ]
+    texts[SIGN_CHUNK - 1], texts[SIGN_CHUNK] = None, "x"
+    batch = signatures(texts, a, b)
+    alone = [signatures([t], a, b)[0] for t in texts]
+    assert len(batch) == len(texts)
+    assert sum(s is None for s in batch) > 2
+    for got, want in zip(batch, alone, strict=True):
+        assert (got is None and want is None) or (got is not None and want is not None and (got == want).all())
