@@ -19,6 +19,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
+from beejan_lakehouse.batches import in_slices
 from beejan_lakehouse.classification.features import HashedTfidf
 from beejan_lakehouse.classification.normalise import normalise_texts
 from beejan_lakehouse.classification.settings import ModelParams
@@ -101,11 +102,8 @@ class _FastScorer:
 
 
 _SCORERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Texts scored per call of the fast path. Its n-gram arrays (~650 char n-gram hashes per silver
-# text, several uint64 passes each) for 1,000 texts stay in the CPU's caches; for a whole Arrow
-# batch (10,000 texts) they do not: char hashing 21 -> 12 us per text, the whole scoring
-# 37 -> 30 us on one core (bench/RESULTS.md). Rows are scored independently, so the result is
-# the same.
+# Texts per call of the fast path (batches.in_slices; ~650 char n-gram hashes per silver text):
+# char hashing 21 -> 12 us per text, the whole scoring 37 -> 30 us on one core.
 SCORE_CHUNK = 1_000
 
 
@@ -122,9 +120,7 @@ def predict_proba_normalised(pipeline: Pipeline, normalised_texts: Sequence[str]
     texts = list(normalised_texts)
     if scorer is False:
         return features_and_classifier(pipeline).predict_proba(texts)
-    if len(texts) <= SCORE_CHUNK:
-        return scorer.predict_proba(texts)
-    return np.vstack([scorer.predict_proba(texts[i : i + SCORE_CHUNK]) for i in range(0, len(texts), SCORE_CHUNK)])
+    return np.vstack(in_slices(texts, SCORE_CHUNK, scorer.predict_proba))
 
 
 def predict_l2_with_confidence(pipeline: Pipeline, normalised_texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -111,19 +111,22 @@ class RuleSet:
         gates = [g for rule in self.rules for g in rule.gates]
         gates += [g for rule in self.rules for part_gates, _ in rule.any_parts for g in part_gates]
         self._literals: ahocorasick.Automaton | None = None
+        # The secondary markers' gate bit; None (no markers, or markers without a provable gate,
+        # or no literal scan at all): the head is always searched for.
+        self._secondary_bit: int | None = None
         if not gates:
             return
         # The secondary markers' gate too: a text holding none of its literals is its own head.
         secondary = None if self.secondary_re is None else pattern_gate(self.secondary_re.pattern)
-        literals = sorted({lit for g in [*gates, secondary or ()] for lit in g})
-        bits = {g: 1 << i for i, g in enumerate(dict.fromkeys([*gates, *([secondary] if secondary else [])]))}
+        scanned = [*gates, secondary] if secondary else gates
+        literals = sorted({lit for g in scanned for lit in g})
+        bits = {g: 1 << i for i, g in enumerate(dict.fromkeys(scanned))}
         self._literals = ahocorasick.Automaton()
         for literal in literals:
             self._literals.add_word(literal, sum(bit for g, bit in bits.items() if literal in g))
         self._literals.make_automaton()
         self._rule_masks = tuple(sum({bits[g] for g in rule.gates}) for rule in self.rules)
         self._rule_bits = sum({bits[g] for rule in self.rules for g in rule.gates})
-        # None: no secondary markers, or markers without a provable gate: always search.
         self._secondary_bit = bits[secondary] if secondary else None
         # Per rule, its `any` patterns as (bits of the gates it needs, pattern).
         self._any_parts = tuple(
@@ -233,6 +236,7 @@ class RuleSet:
         rule_id = np.full(n, None, dtype=object)
         priority = np.zeros(n, dtype=np.int64)
         candidates = self._candidates(texts)
+        marker_bit = self._secondary_bit
         for i, text in enumerate(texts):
             if candidates is None:
                 rule = self.match_one(text)
@@ -241,7 +245,6 @@ class RuleSet:
                 if not cands:
                     continue  # no rule's gate passes anywhere in the text: none can fire
                 rule = None
-                marker_bit = self._secondary_bit
                 head = self.head(text) if marker_bit is None or mask & marker_bit else text
                 # The head's own literals: a head-scoped rule's gates and parts are checked there.
                 head_mask = mask if len(head) == len(text) else self._mask(head)

@@ -16,6 +16,7 @@ and an element can only equal the other signature's at the same position, so
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from functools import reduce
 
 import numpy as np
@@ -23,6 +24,8 @@ import pandas as pd
 from pyspark.sql import Column
 from pyspark.sql.functions import pandas_udf
 from pyspark.sql.types import ArrayType, LongType
+
+from beejan_lakehouse.batches import in_slices
 
 SHINGLE = 3
 PAD = "  "  # short words still shingle with their neighbourhood ("  ok  " has 4 shingles)
@@ -41,20 +44,17 @@ def hash_family(num_hashes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-# Texts signed per numpy pass. The shingle hashes of an Arrow batch (10,000 texts, ~14 MB) are
-# re-read once per hash function; 500 texts' stay in the CPU's caches: 10.9 -> 6.5-7.1 us per
-# text on one core (bench/RESULTS.md). Each text's signature is its own, so the result is the same.
+# Texts per numpy pass (batches.in_slices; the 24 hash functions each re-read the slice's
+# shingle hashes): 10.9 -> 6.5-7.1 us per text on one core.
 SIGN_CHUNK = 500
 
 
 def signatures(texts: list[str | None], a: np.ndarray, b: np.ndarray) -> list[np.ndarray | None]:
     """Position-encoded MinHash signature of each text's 3-shingles; None when too short/null."""
-    if len(texts) <= SIGN_CHUNK:
-        return _signatures(texts, a, b)
-    return [sig for i in range(0, len(texts), SIGN_CHUNK) for sig in _signatures(texts[i : i + SIGN_CHUNK], a, b)]
+    return [sig for part in in_slices(texts, SIGN_CHUNK, lambda part: _signatures(part, a, b)) for sig in part]
 
 
-def _signatures(texts: list[str | None], a: np.ndarray, b: np.ndarray) -> list[np.ndarray | None]:
+def _signatures(texts: Sequence[str | None], a: np.ndarray, b: np.ndarray) -> list[np.ndarray | None]:
     out: list[np.ndarray | None] = [None] * len(texts)
     keep = [i for i, t in enumerate(texts) if t is not None and len(t) >= MIN_CHARS]
     if not keep:
