@@ -408,7 +408,7 @@ def test_small_batches_reuse_the_first_ones_plans_and_decide_the_same(silver_run
     outcomes = []
     for name, keep_templates in (("reused", True), ("rebuilt", False)):
         cfg, ctx = _replay_lakehouse(spark, tmp_path / name)
-        rebindables = (ctx.per_row, ctx.known, ctx.decide[False])
+        rebindables = (ctx.per_row, ctx.known, ctx.matches[False], ctx.decide[False])
         if not keep_templates:
             for rebindable in rebindables:
                 rebindable.shapes = 0  # no template kept: built for every batch
@@ -417,7 +417,7 @@ def test_small_batches_reuse_the_first_ones_plans_and_decide_the_same(silver_run
             for i, b in enumerate(batches)
         ]
         counts = [(r.built, r.rebound) for r in rebindables]
-        assert counts == ([(1, 2)] * 3 if keep_templates else [(3, 0)] * 3)
+        assert counts == ([(1, 2)] * 4 if keep_templates else [(3, 0)] * 4)
         outcomes.append((results, _outcome(spark, cfg)))
     assert sum(r["inserted"] for r in outcomes[0][0]) > 100
     assert outcomes[0] == outcomes[1]

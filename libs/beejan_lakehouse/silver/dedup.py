@@ -103,30 +103,47 @@ class NearDuplicateFinder:
         dup_kind ('exact_text' rows are to be dropped, 'near', 'retweet' or null) and
         dup_cluster_id (the cluster's first complaint id; a complaint that is nobody's
         duplicate is its own cluster). Pass a materialised batch: it is read three times.
+
+        `matches` then `resolve`, in one plan; silver materialises the matches in between
+        (`matches` explains why).
         """
-        c = _pairing_columns(self.settings)
 
         def apply(batch: DataFrame) -> DataFrame:
-            signed = self.signatures(batch)
-            history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
-            pool = (
-                history_signed.where(c["has_author"])
-                .select(*c["history_candidate"])
-                .unionByName(signed.where(c["has_author"]).select(*c["batch_candidate"]))
-            )
-            # Equi-join on (author, time bucket) so an author's whole history is never paired
-            # with itself: each candidate is offered to the buckets of the rows it can precede
-            # within the window (`c_buckets`); then the exact window applies.
-            left = signed.where(c["has_author"]).select(*c["left"])
-            right = pool.withColumn("c_bucket", c["c_buckets"])
-            pairs = left.join(right, c["pair"]).where(c["earlier"])
-            # Filtered first, then labelled: a label column filtered on `is not null` puts the
-            # similarity into the join's generated code twice, a method too long for the JIT.
-            matched = pairs.where(c["is_match"]).withColumn("_kind", c["kind"])
-            best = matched.withColumn("_rn", c["rank"]).where(c["is_best"]).select(*c["best"])
-            return _resolve(signed.join(best, "complaint_id", "left"), history)
+            return self.resolve(batch, self.matches(batch, history), history)
 
         return apply
+
+    def matches(self, batch: DataFrame, history: DataFrame) -> DataFrame:
+        """Each batch row's best earlier match (`mark`'s inputs): complaint_id, _kind ('exact_text'
+        or 'near'), _cluster (the match's cluster, or its id for a batch row). Few rows.
+
+        The candidate pairs are most of de-duplication's work. `resolve` reads the matches in
+        three places (the batch's rows, the chains' roots, the retweets' originals), and Spark
+        re-ran the pairing for each whose columns differed (bench/RESULTS.md): a caller that
+        materialises the matches pairs once.
+        """
+        c = _pairing_columns(self.settings)
+        signed = self.signatures(batch)
+        history_signed = self.signatures(history.select(*HISTORY_COLUMNS))
+        pool = (
+            history_signed.where(c["has_author"])
+            .select(*c["history_candidate"])
+            .unionByName(signed.where(c["has_author"]).select(*c["batch_candidate"]))
+        )
+        # Equi-join on (author, time bucket) so an author's whole history is never paired
+        # with itself: each candidate is offered to the buckets of the rows it can precede
+        # within the window (`c_buckets`); then the exact window applies.
+        left = signed.where(c["has_author"]).select(*c["left"])
+        right = pool.withColumn("c_bucket", c["c_buckets"])
+        pairs = left.join(right, c["pair"]).where(c["earlier"])
+        # Filtered first, then labelled: a label column filtered on `is not null` puts the
+        # similarity into the join's generated code twice, a method too long for the JIT.
+        matched = pairs.where(c["is_match"]).withColumn("_kind", c["kind"])
+        return matched.withColumn("_rn", c["rank"]).where(c["is_best"]).select(*c["best"])
+
+    def resolve(self, batch: DataFrame, matches: DataFrame, history: DataFrame) -> DataFrame:
+        """`mark`'s output from the batch, its `matches` and the history."""
+        return _resolve(batch.join(matches, "complaint_id", "left"), history)
 
 
 @per_session

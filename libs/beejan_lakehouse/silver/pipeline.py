@@ -163,9 +163,15 @@ class SilverContext:
         return Rebindable(known_rows)
 
     @cached_property
+    def matches(self) -> dict[bool, Rebindable]:
+        """`fresh_matches` over (materialised known rows, history), outside a replay (False) and on
+        one (True), re-bound per batch."""
+        return {replay: Rebindable(fresh_matches(self, replay)) for replay in (False, True)}
+
+    @cached_property
     def decide(self) -> dict[bool, Rebindable]:
-        """`decide_exceptions` over (materialised known rows, history), outside a replay (False)
-        and on one (True), re-bound per batch."""
+        """`decide_exceptions` over (materialised known rows, history, materialised matches),
+        outside a replay (False) and on one (True), re-bound per batch."""
         return {replay: Rebindable(decide_exceptions(self, replay)) for replay in (False, True)}
 
 
@@ -383,7 +389,7 @@ def dispositions(
     are neither repeats nor history, so every table gets the same dispositions.
 
     The plans after silver's scan are re-bound from an earlier batch's (`SilverContext.known`,
-    `decide`); `keep`: this batch may be their template (a small batch).
+    `matches`, `decide`); `keep`: this batch may be their template (a small batch).
     """
     c = _dedup_columns()
     keys = rows.where(c["valid"]).select(*_KEY_COLUMNS)
@@ -409,7 +415,9 @@ def dispositions(
     if replay:
         own = F.broadcast(_ranked(joined, replay).where(c["is_fresh"]).select("complaint_id"))
         history = history.join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
-    exceptions = ctx.decide[replay](joined, history, keep=keep)
+    # The pairing, once: the exceptions read the matches in several places.
+    matches = ctx.matches[replay](joined, history, keep=keep).localCheckpoint(eager=True)
+    exceptions = ctx.decide[replay](joined, history, matches, keep=keep)
     return Dispositions(exceptions.localCheckpoint(eager=True), joined.select(*_KEY_COLUMNS))
 
 
@@ -435,15 +443,28 @@ def _ranked(joined: DataFrame, replay: bool) -> DataFrame:
     return joined.withColumn("_repeat", repeat).drop("_delivery", "_known", "_own")
 
 
-def decide_exceptions(ctx: SilverContext, replay: bool) -> Callable[[DataFrame, DataFrame], DataFrame]:
-    """(known_rows, history) -> the valid rows that are not plain inserts: `_row`, disposition,
-    is_duplicate, dup_kind, dup_cluster_id (see `dispositions`)."""
-    c = _dedup_columns()
+def _fresh(ranked: DataFrame) -> DataFrame:
+    """`_ranked`'s rows that are not repeats (what de-duplication pairs), without `_repeat`."""
+    return ranked.where(_dedup_columns()["is_fresh"]).drop("_repeat")
+
+
+def fresh_matches(ctx: SilverContext, replay: bool) -> Callable[[DataFrame, DataFrame], DataFrame]:
+    """(known_rows, history) -> each fresh row's best earlier match (NearDuplicateFinder.matches)."""
 
     def apply(joined: DataFrame, history: DataFrame) -> DataFrame:
+        return ctx.dedup.matches(_fresh(_ranked(joined, replay)), history)
+
+    return apply
+
+
+def decide_exceptions(ctx: SilverContext, replay: bool) -> Callable[[DataFrame, DataFrame, DataFrame], DataFrame]:
+    """(known_rows, history, fresh_matches) -> the valid rows that are not plain inserts: `_row`,
+    disposition, is_duplicate, dup_kind, dup_cluster_id (see `dispositions`)."""
+    c = _dedup_columns()
+
+    def apply(joined: DataFrame, history: DataFrame, matches: DataFrame) -> DataFrame:
         ranked = _ranked(joined, replay)
-        fresh = ranked.where(c["is_fresh"]).drop("_repeat")
-        marked = fresh.transform(ctx.dedup.mark(history)).where(c["is_duplicate"])
+        marked = ctx.dedup.resolve(_fresh(ranked), matches, history).where(c["is_duplicate"])
         repeats = ranked.where(c["is_repeat"]).select("_row", *c["repeats"])
         return repeats.unionByName(marked.select("_row", *c["flagged"]))
 
