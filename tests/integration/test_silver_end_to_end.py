@@ -136,6 +136,47 @@ def test_every_bronze_row_is_accounted_for(silver_run):
     assert read("silver.complaints").select("complaint_id").distinct().count() == totals["sum(inserted)"]
 
 
+def test_every_quarantined_record_keeps_its_bronze_payload(silver_run):
+    """The quarantine copy is the record as bronze holds it (silver keeps no payload of a valid
+    record past its per-row pass), for the streamed events and the file records alike."""
+    from pyspark.sql import functions as F
+
+    read = silver_run["read"]
+    quarantine = read("silver.quarantine")
+    # A Kafka record is (topic, partition, offset): the channel names the topic.
+    events = read("bronze.kafka_events").select(
+        "channel",
+        F.lit("bronze.kafka_events").alias("bronze_table"),
+        F.col("partition").alias("bronze_partition"),
+        F.col("offset").alias("bronze_offset"),
+        F.lit(None).cast("string").alias("bronze_file"),
+        F.lit(None).cast("int").alias("bronze_line"),
+        F.make_valid_utf8(F.col("value").cast("string")).alias("bronze_payload"),
+    )
+    files = [
+        read(table).select(
+            F.lit(channel).alias("channel"),
+            F.lit(table).alias("bronze_table"),
+            F.lit(None).cast("int").alias("bronze_partition"),
+            F.lit(None).cast("long").alias("bronze_offset"),
+            F.col("file_path").alias("bronze_file"),
+            F.col("line_number").alias("bronze_line"),
+            F.col("record").alias("bronze_payload"),
+        )
+        for table, channel in (("bronze.call_center_raw", "call_center"), ("bronze.web_export_raw", "webform"))
+    ]
+    bronze = events.unionByName(files[0]).unionByName(files[1])
+    coordinates = ("channel", "bronze_table", "bronze_partition", "bronze_offset", "bronze_file", "bronze_line")
+    matched = quarantine.join(bronze, [quarantine[c].eqNullSafe(bronze[c]) for c in coordinates], "left").select(
+        quarantine["bronze_table"], "raw_payload", "bronze_payload"
+    )
+    per_table = {r[0]: r[1] for r in quarantine.groupBy("bronze_table").count().collect()}
+    assert per_table.get("bronze.kafka_events", 0) > 10 and per_table.get("bronze.call_center_raw", 0) > 0
+    assert matched.count() == quarantine.count()
+    assert quarantine.select("quarantine_id").distinct().count() == quarantine.count()
+    assert matched.where(~F.col("raw_payload").eqNullSafe(F.col("bronze_payload"))).collect() == []
+
+
 def test_every_streamed_complaint_lands_once_or_is_a_dropped_repeat(silver_run):
     silver = silver_run["read"]("silver.complaints")
     batches = silver_run["read"]("ops.silver_batches").groupBy().sum().first()

@@ -84,6 +84,47 @@ def test_same_author_exact_text_near_edit_and_window(spark, finder):
     )
 
 
+def test_a_text_too_short_to_sign_only_matches_the_same_text(spark, finder):
+    # Exact text is compared by its key (a hash of the normalised text), near text by the
+    # signatures, and a text under minhash.MIN_CHARS has none: "ok" and "OK!" are the same
+    # text, "ok" and "ko" share no match, however alike their (absent) signatures.
+    batch = spark.createDataFrame(
+        [
+            ("s1", "alice", T0, "ok", None),
+            ("s2", "alice", T0 + timedelta(minutes=5), "OK!", None),
+            ("s3", "alice", T0 + timedelta(minutes=10), "ko", None),
+            ("s4", "alice", T0 + timedelta(minutes=15), "o k", None),  # "o k": 3 characters, signed
+            ("s5", "alice", T0 + timedelta(minutes=20), "o  k", None),  # same normalised text as s4
+        ],
+        BATCH,
+    )
+    assert_df_equality(
+        flags(batch.transform(finder.mark(spark.createDataFrame([], HISTORY)))),
+        expected(
+            spark,
+            [
+                ("s1", False, None, "s1"),
+                ("s2", True, "exact_text", "s1"),
+                ("s3", False, None, "s3"),
+                ("s4", False, None, "s4"),
+                ("s5", True, "exact_text", "s4"),
+            ],
+        ),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_text_key_is_equal_for_equal_texts_only_and_null_for_null(spark):
+    from beejan_lakehouse.silver.dedup import text_key
+
+    df = spark.createDataFrame([("no network",), ("no network",), ("no  network",), (None,)], "t string")
+    keys = [r[0] for r in df.select(text_key(F.col("t"))).collect()]
+    assert keys[0] == keys[1] and keys[0] is not None
+    assert keys[2] not in (keys[0], None)
+    assert keys[3] is None
+
+
 def test_pairs_across_a_time_bucket_boundary_and_chains_in_the_batch(spark, finder):
     # Candidates are paired by (author, 24 h bucket since the epoch, UTC days here): an earlier
     # batch row pairs with the later one in the next bucket, a history row with a batch row in

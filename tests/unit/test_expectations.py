@@ -143,7 +143,10 @@ def test_split_valid_routes_records_and_quarantine_has_the_contract_schema(spark
     assert_df_equality(quarantined.select(*expected.columns), expected, ignore_nullable=True)
 
 
-def test_quarantine_id_is_the_sha2_of_bronze_coordinates(spark):
+def test_quarantine_id_is_the_sha2_of_channel_and_bronze_coordinates(spark):
     _, quarantined = split_valid(parsed(spark, {"text_raw": ""}))
-    row = quarantined.select("quarantine_id", F.sha2(F.lit("bronze.kafka_events|0|7||"), 256).alias("want")).first()
+    row = quarantined.select("quarantine_id", F.sha2(F.lit("sms|bronze.kafka_events|0|7||"), 256).alias("want")).first()
     assert row.quarantine_id == row.want and quarantined.first().quarantined_at is not None
+    # The same partition and offset in another channel's topic is another record.
+    _, social = split_valid(parsed(spark, {"text_raw": "", "channel": "social"}))
+    assert social.first().quarantine_id != row.quarantine_id

@@ -128,11 +128,14 @@ def quarantine_rows(df: DataFrame, at: datetime) -> DataFrame:
     """Evaluated records -> the QUARANTINE schema (quarantine_id, ..., bronze lineage),
     quarantined `at`.
 
-    Input: PARSED columns plus reasons. quarantine_id = sha2 of the bronze coordinates (table,
-    partition, offset, file, line), so re-quarantining a replayed record yields the same id.
+    Input: PARSED columns plus reasons. quarantine_id = sha2 of the channel and the bronze
+    coordinates (table, partition, offset, file, line), so re-quarantining a replayed record
+    yields the same id. The channel stands for the Kafka topic, which the coordinates do not
+    hold: every channel's topic has a partition 0 with an offset 7.
     """
     coordinates = F.concat_ws(
         "|",
+        F.col("channel"),
         F.col("bronze_table"),
         *[F.coalesce(F.col(c).cast("string"), F.lit("")) for c in
           ("bronze_partition", "bronze_offset", "bronze_file", "bronze_line")],

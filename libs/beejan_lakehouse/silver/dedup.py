@@ -25,7 +25,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from beejan_lakehouse.columns import per_session
-from beejan_lakehouse.silver.minhash import MIN_CHARS, agreement, signature_udf
+from beejan_lakehouse.silver.minhash import agreement, signature_udf
 
 # Silver columns the de-duplication needs from earlier complaints (dup_cluster_id is never null).
 HISTORY_COLUMNS = ("complaint_id", "author_key", "event_ts_utc", "text_masked", "dup_cluster_id")
@@ -69,6 +69,14 @@ def normalised_text(col: str) -> Column:
     return F.trim(F.regexp_replace(F.lower(F.col(col)), r"[^\p{L}\p{N}<>]+", " "))
 
 
+def text_key(norm: Column) -> Column:
+    """A normalised text's 64-bit hash (xxhash64; null for null), what the exact-text match
+    compares: 8 bytes where the text is ~120 characters in de-duplication's shuffles. Two
+    different texts of one author within the window share a key with probability 2**-64.
+    """
+    return F.when(norm.isNotNull(), F.xxhash64(norm))
+
+
 class NearDuplicateFinder:
     """MinHash signatures and the same-author, same-window matching around them."""
 
@@ -81,24 +89,25 @@ class NearDuplicateFinder:
         return self._signature(norm)
 
     def signatures(self, df: DataFrame) -> DataFrame:
-        """Adds `_norm` (normalised text_masked) and `_sig` (array<bigint> MinHash, see minhash.py).
+        """Adds `_text_key` (`text_key` of the normalised text_masked) and `_sig` (array<bigint>
+        MinHash of it, see minhash.py; null for a text shorter than minhash.MIN_CHARS).
 
         Rows that already carry both (computed with the other per-row work) are left as they are.
         """
-        if {"_norm", "_sig"} <= set(df.columns):
+        if {"_text_key", "_sig"} <= set(df.columns):
             return df
-        norm, sig = self._signature_columns
-        return df.withColumn("_norm", norm).withColumn("_sig", sig)
+        norm, key, sig = self._signature_columns
+        return df.withColumn("_norm", norm).withColumns({"_text_key": key, "_sig": sig}).drop("_norm")
 
     @cached_property
-    def _signature_columns(self) -> tuple[Column, Column]:
-        return normalised_text("text_masked"), self._signature(F.col("_norm"))
+    def _signature_columns(self) -> tuple[Column, Column, Column]:
+        return normalised_text("text_masked"), text_key(F.col("_norm")), self._signature(F.col("_norm"))
 
     def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
         """Flag duplicates in a batch against itself and `history` (silver rows in the window).
 
-        Input: batch with complaint_id, author_key, event_ts_utc, text_masked (or _norm and
-        _sig), retweet_of_id. History: HISTORY_COLUMNS: the authors' earlier complaints in the
+        Input: batch with complaint_id, author_key, event_ts_utc, text_masked (or _text_key and
+        _sig, see `signatures`), retweet_of_id. History: HISTORY_COLUMNS: the authors' earlier complaints in the
         window plus any complaint the batch retweets. Output: the batch plus is_duplicate,
         dup_kind ('exact_text' rows are to be dropped, 'near', 'retweet' or null) and
         dup_cluster_id (the cluster's first complaint id; a complaint that is nobody's
@@ -156,15 +165,16 @@ def _pairing_columns(s: DedupSettings) -> dict:
             F.col("complaint_id").alias("c_id"),
             F.col("author_key").alias("c_author"),
             F.col("event_ts_utc").alias("c_ts"),
-            F.col("_norm").alias("c_norm"),
+            F.col("_text_key").alias("c_text_key"),
             F.col("_sig").alias("c_sig"),
             cluster.alias("c_cluster"),
             F.lit(from_history).alias("c_history"),
         ]
 
     c_bucket = F.floor(F.unix_timestamp("c_ts") / bucket_s)
-    similar = (F.length("_norm") >= MIN_CHARS) & (agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold)
-    same_text = F.col("_norm") == F.col("c_norm")
+    # Null (no match) where a text is too short to be signed (minhash.MIN_CHARS).
+    similar = agreement(F.col("_sig"), F.col("c_sig"), s.num_hashes) >= s.threshold
+    same_text = F.col("_text_key") == F.col("c_text_key")
     first = Window.partitionBy("complaint_id").orderBy(F.col("c_history").desc(), "c_ts", "c_id")
     return {
         "has_author": F.col("author_key").isNotNull(),
@@ -174,7 +184,7 @@ def _pairing_columns(s: DedupSettings) -> dict:
             F.col("complaint_id"),
             F.col("author_key"),
             F.col("event_ts_utc"),
-            F.col("_norm"),
+            F.col("_text_key"),
             F.col("_sig"),
             F.floor(F.unix_timestamp("event_ts_utc") / bucket_s).alias("_bucket"),
         ],
@@ -246,5 +256,5 @@ def _resolve_columns() -> dict:
             "dup_cluster_id": F.when(retweet, F.col("_orig_cluster")).otherwise(F.coalesce("_cluster", "complaint_id")),
         },
         "is_duplicate": F.col("dup_kind").isNotNull(),
-        "temporary": ("_kind", "_cluster", "_orig_id", "_orig_cluster", "_norm", "_sig"),
+        "temporary": ("_kind", "_cluster", "_orig_id", "_orig_cluster", "_text_key", "_sig"),
     }
