@@ -107,8 +107,8 @@ class NearDuplicateFinder:
         """Flag duplicates in a batch against itself and `history` (silver rows in the window).
 
         Input: batch with complaint_id, author_key, event_ts_utc, text_masked (or _text_key and
-        _sig, see `signatures`), retweet_of_id. History: HISTORY_COLUMNS: the authors' earlier complaints in the
-        window plus any complaint the batch retweets. Output: the batch plus is_duplicate,
+        _sig, see `signatures`), retweet_of_id. History: HISTORY_COLUMNS: the authors' earlier
+        complaints in the window plus any complaint the batch retweets. Output: the batch plus is_duplicate,
         dup_kind ('exact_text' rows are to be dropped, 'near', 'retweet' or null) and
         dup_cluster_id (the cluster's first complaint id; a complaint that is nobody's
         duplicate is its own cluster). Pass a materialised batch: it is read three times.

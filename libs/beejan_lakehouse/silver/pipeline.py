@@ -427,7 +427,7 @@ def dispositions(
     # repeat), so the history is `nearby` itself.
     history = nearby.select(*HISTORY_COLUMNS)
     if replay:
-        own = F.broadcast(_ranked(joined, replay).where(c["is_fresh"]).select("complaint_id"))
+        own = F.broadcast(_fresh(_ranked(joined, replay)).select("complaint_id"))
         history = history.join(own, "complaint_id", "left_anti").localCheckpoint(eager=True)
     # The pairing, once: the exceptions read the matches in several places.
     matches = ctx.matches[replay](joined, history, keep=keep).localCheckpoint(eager=True)
