@@ -44,7 +44,19 @@ def spark_jars(cfg: Config) -> list[str]:
 #   same machine: per-row pass 114.5 s instead of 167.1 s, 2,337 instead of 1,940 complaints/s
 #   end to end (bench/RESULTS.md, 2026-12-04). Spark's own remedy,
 #   spark.sql.codegen.hugeMethodLimit=8000, gives up whole-stage code for those stages: slower.
-JVM_OPTIONS = "-Duser.timezone=UTC -XX:-DontCompileHugeMethods"
+# - conf/jvm/compiler_directives.json: whole-stage `processNext` methods are compiled by C1 only,
+#   never C2. C2 cannot compile those two huge methods ("COMPILE SKIPPED: out of nodes during
+#   split"), and each failed attempt took one of the two cores for 3-20 s before they ran as
+#   C1 code anyway; C2 used 15-33 CPU-s per 100,000-row per-row pass, with 40-88 s for the JVM.
+#   The rest of the generated classes (aggregation and join loops are methods of their own) and
+#   Spark's own code still get C2. process_batch on 500,000 saved bronze rows, alternating:
+#   123.8 / 137.4 s with the directive, 152.3 / 166.8 s without (bench/RESULTS.md, 2026-12-05).
+#   A file HotSpot cannot parse (even an empty list) stops the JVM from starting.
+COMPILER_DIRECTIVES = CONF_DIR / "jvm" / "compiler_directives.json"
+JVM_OPTIONS = (
+    "-Duser.timezone=UTC -XX:-DontCompileHugeMethods "
+    f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}"
+)
 
 
 def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
