@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from beejan_lakehouse.config import REPO_ROOT, ConfigError, load_config
+from beejan_lakehouse.job import config_overrides
 from beejan_lakehouse.session import spark_conf
 
 JOBS_DIR = REPO_ROOT / "jobs"
@@ -85,7 +86,9 @@ def build_command(job: str, env: str, master: str | None, job_args: list[str]) -
     if not job_file.is_file():
         known = ", ".join(list_jobs())
         raise ConfigError(f"unknown job {job!r} (jobs/{job}.py not found); jobs: {known}")
-    cfg = load_config(env)
+    # The job's --set overrides reach the JVM's own settings too (memory, options): the job
+    # applies them again to its config when it starts.
+    cfg = load_config(env, config_overrides(_set_pairs(job_args)))
     conf = spark_conf(cfg, app_name=f"beejan-{job}-{env}")
     if master:
         conf["spark.master"] = master
@@ -99,6 +102,17 @@ def build_command(job: str, env: str, master: str | None, job_args: list[str]) -
     for key, value in sorted(conf.items()):
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_file), "--env", env, *job_args]
+
+
+def _set_pairs(job_args: list[str]) -> list[str]:
+    """The KEY=VALUE of every `--set KEY=VALUE` / `--set=KEY=VALUE` among a job's args."""
+    pairs = []
+    for i, arg in enumerate(job_args):
+        if arg == "--set" and i + 1 < len(job_args):
+            pairs.append(job_args[i + 1])
+        elif arg.startswith("--set="):
+            pairs.append(arg.split("=", 1)[1])
+    return pairs
 
 
 def conf_is_local(cmd: list[str]) -> bool:

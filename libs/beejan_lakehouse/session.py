@@ -76,7 +76,7 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": str(bool(spark["ui_enabled"])).lower(),
         # The lakehouse runs on UTC whatever the machine's zone (sources are normalised in silver).
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": f"{JVM_OPTIONS} -Dlog4j2.configurationFile={LOG4J2}",
+        "spark.driver.extraJavaOptions": f"{JVM_OPTIONS}{_reserved_heap(spark)} -Dlog4j2.configurationFile={LOG4J2}",
         "spark.executor.extraJavaOptions": JVM_OPTIONS,
         "spark.ui.showConsoleProgress": "false",
         # Streaming state (dedup, windows) in RocksDB: bounded JVM heap, fast restarts.
@@ -97,6 +97,12 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
         conf["spark.jars"] = ",".join(jars)
     conf.update({k: str(v) for k, v in spark["extra"].items()})
     return conf
+
+
+def _reserved_heap(spark: dict) -> str:
+    """The driver's options that reserve its whole heap at start (spark.reserve_heap, base.yaml);
+    in local mode the driver's heap is the executors' too."""
+    return f" -Xms{spark['driver_memory']} -XX:+AlwaysPreTouch" if spark["reserve_heap"] else ""
 
 
 def build_spark(cfg: Config, app_name: str | None = None, extra: dict[str, str] | None = None) -> SparkSession:

@@ -49,6 +49,24 @@ def test_dry_run_master_override_for_a_cluster(tmp_path: Path):
     assert "spark.ui.enabled=false" in argv
 
 
+def test_a_jobs_set_overrides_reach_the_jvm_settings():
+    """`--set spark.*` among the job's args sizes and configures the JVM spark-submit starts (the
+    job also receives them); the default neither reserves nor pre-touches the heap."""
+    plain = shlex.split(run("stream_silver", "--env", "dev", "--dry-run").stdout.strip())
+    assert plain[plain.index("--driver-memory") + 1] == "8g"
+    driver_options = next(a for a in plain if a.startswith("spark.driver.extraJavaOptions="))
+    assert "-XX:+AlwaysPreTouch" not in driver_options.split() and "-Xms8g" not in driver_options.split()
+
+    sets = ["--set", "spark.driver_memory=5g", "--set=spark.reserve_heap=true"]
+    result = run("stream_silver", "--env", "dev", "--dry-run", *sets)
+    assert result.returncode == 0, result.stderr
+    argv = shlex.split(result.stdout.strip())
+    assert argv[argv.index("--driver-memory") + 1] == "5g"
+    driver_options = next(a for a in argv if a.startswith("spark.driver.extraJavaOptions=")).split()
+    assert {"-Xms5g", "-XX:+AlwaysPreTouch"} <= set(driver_options)
+    assert argv[-6:] == [str(REPO_ROOT / "jobs" / "stream_silver.py"), "--env", "dev", *sets]
+
+
 def test_unknown_job_is_a_clear_error():
     result = run("no_such_job", "--dry-run")
     assert result.returncode == 2
