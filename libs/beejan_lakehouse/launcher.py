@@ -17,7 +17,7 @@ from pathlib import Path
 
 from beejan_lakehouse.config import REPO_ROOT, ConfigError, load_config
 from beejan_lakehouse.job import config_overrides
-from beejan_lakehouse.session import spark_conf
+from beejan_lakehouse.session import COMPILER_DIRECTIVES, spark_conf
 
 JOBS_DIR = REPO_ROOT / "jobs"
 USAGE = "usage: ./spark-submit.sh <job> [--env dev|test|prod] [--master URL] [--dry-run] [job args]"
@@ -99,6 +99,9 @@ def build_command(job: str, env: str, master: str | None, job_args: list[str]) -
             cmd += [flag, conf.pop(prop)]
     if not conf_is_local(cmd):
         cmd += _cluster_files()
+        # Executors find the compiler directives among the shipped files, in their working dir.
+        executor = conf["spark.executor.extraJavaOptions"]
+        conf["spark.executor.extraJavaOptions"] = executor.replace(str(COMPILER_DIRECTIVES), COMPILER_DIRECTIVES.name)
     for key, value in sorted(conf.items()):
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_file), "--env", env, *job_args]
@@ -125,7 +128,7 @@ def _cluster_files() -> list[str]:
     wheels = sorted((REPO_ROOT / "dist").glob("beejan_lakehouse-*.whl"))
     if not wheels:
         raise ConfigError("a cluster run needs the library wheel: run `pip wheel --no-deps . -w dist`")
-    conf_files = ",".join(str(p) for p in sorted((REPO_ROOT / "conf").glob("*.yaml")))
+    conf_files = ",".join(str(p) for p in [*sorted((REPO_ROOT / "conf").glob("*.yaml")), COMPILER_DIRECTIVES])
     return ["--py-files", str(wheels[-1]), "--files", conf_files]
 
 

@@ -49,6 +49,23 @@ def test_dry_run_master_override_for_a_cluster(tmp_path: Path):
     assert "spark.ui.enabled=false" in argv
 
 
+def test_cluster_executors_read_the_shipped_compiler_directives(tmp_path: Path, monkeypatch):
+    """On a cluster the directives file ships with --files and executors name it relative to
+    their working directory (the driver host's path does not exist there)."""
+    from beejan_lakehouse import launcher
+    from beejan_lakehouse.session import COMPILER_DIRECTIVES
+
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "beejan_lakehouse-0.1.0-py3-none-any.whl").touch()
+    monkeypatch.setattr(launcher, "REPO_ROOT", tmp_path)
+    argv = launcher.build_command("stream_bronze", "test", "spark://head:7077", [])
+    assert str(COMPILER_DIRECTIVES) in argv[argv.index("--files") + 1].split(",")
+    executor = next(a for a in argv if a.startswith("spark.executor.extraJavaOptions="))
+    assert "-XX:CompilerDirectivesFile=compiler_directives.json" in executor.split()
+    driver = next(a for a in argv if a.startswith("spark.driver.extraJavaOptions="))
+    assert f"-XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}" in driver.split()
+
+
 def test_a_jobs_set_overrides_reach_the_jvm_settings():
     """`--set spark.*` among the job's args sizes and configures the JVM spark-submit starts (the
     job also receives them); the default neither reserves nor pre-touches the heap."""
