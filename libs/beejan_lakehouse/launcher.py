@@ -9,6 +9,7 @@ and a session started from a notebook or a test are configured alike.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import os
 import shlex
@@ -109,13 +110,9 @@ def build_command(job: str, env: str, master: str | None, job_args: list[str]) -
 
 def _set_pairs(job_args: list[str]) -> list[str]:
     """The KEY=VALUE of every `--set KEY=VALUE` / `--set=KEY=VALUE` among a job's args."""
-    pairs = []
-    for i, arg in enumerate(job_args):
-        if arg == "--set" and i + 1 < len(job_args):
-            pairs.append(job_args[i + 1])
-        elif arg.startswith("--set="):
-            pairs.append(arg.split("=", 1)[1])
-    return pairs
+    sets = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    sets.add_argument("--set", action="append", default=[])
+    return sets.parse_known_args(job_args)[0].set
 
 
 def conf_is_local(cmd: list[str]) -> bool:
