@@ -144,8 +144,8 @@ def test_counts_accumulate_across_batches_per_key(spark, lakehouse_cfg):
 
 def test_the_updater_silver_calls_merges_without_materialising_its_local_source(spark, lakehouse_cfg):
     """LiveWindowUpdater (live.update: in_silver): matched keys add up, new keys insert, replays
-    are skipped, and its MERGE runs no 'materialize source' job (the source is a local relation
-    of counts); the setting stays in the updater's own session."""
+    are skipped, and its MERGE runs no 'materialize source' job (the source is the counts
+    handed back from the driver); the setting stays in the updater's own session."""
     settings = load_gold_settings(overrides={"live.update": "in_silver"})
     updater = LiveWindowUpdater(spark, lakehouse_cfg, settings)
     first = silver_rows(spark, [{"event_ts_utc": "2024-05-01 10:00:00", "l2": "Outage", "region": "Lagos"}] * 2)

@@ -2,7 +2,7 @@
 
 Design for freshness: one stateless streaming query reads silver.complaints as a Delta stream and,
 per micro-batch (foreachBatch), aggregates the batch to window keys on the driver side (a few
-hundred rows at most) and MERGEs `complaints = complaints + batch count` into the table. There
+hundred rows for a live batch) and MERGEs `complaints = complaints + batch count` into the table. There
 is no Spark state store and no wait for a watermark to pass before a count shows: a complaint is
 visible in its window as soon as the micro-batch that read it commits.
 
@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from pyspark.sql import DataFrame, Row, SparkSession
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
@@ -226,25 +227,26 @@ def apply_batch(
     (what readers see) commits here alone; without it all three commit side by side here.
     """
     watermark = tracker.watermark_for(batch_id)
-    rows = _aggregate(batch)
-    # Aware UTC datetimes throughout: createDataFrame converts them exactly, whatever the host zone.
+    groups = _aggregate(batch)
     now = datetime.now(UTC)
-    counted = [r for r in rows if r["key"] is not None]
-    on_time = [r for r in counted if watermark is None or r["window_end"] > watermark]
-    late = [r for r in counted if not (watermark is None or r["window_end"] > watermark)]
+    counted = groups["complaints"] > 0  # keys with duplicates only are not written
+    on_time = counted if watermark is None else counted & (groups["window_end"] > watermark)
+    late = counted & ~on_time
     app_id = txn_app_id("gold", tracker.query, run)
     merge: list[Callable[[], object]] = []
     writes: list[Callable[[], object]] = merge if defer is None else defer
-    if on_time:
+    if on_time.any():
         source = spark.createDataFrame(
-            [(*(r[c] for c in ("window_date", *KEY_COLUMNS)), r["complaints"], now) for r in on_time],
+            groups.loc[on_time, ["window_date", *KEY_COLUMNS, "complaints"]].assign(updated_at=now),
             LIVE_15MIN.schema,
         )
-        dates = sorted({r["window_date"] for r in on_time})
+        dates = sorted(set(groups.loc[on_time, "window_date"].tolist()))
         merge.append(lambda: _merge_counts(spark, cfg, source, dates, app_id, batch_id))
-    if late:
+    if late.any():
         late_df = spark.createDataFrame(
-            [(*(r[c] for c in KEY_COLUMNS), r["complaints"], watermark, tracker.query, batch_id, now) for r in late],
+            groups.loc[late, [*KEY_COLUMNS, "complaints"]]
+            .rename(columns={"complaints": "count"})
+            .assign(watermark=watermark, query=tracker.query, batch_id=batch_id, detected_at=now),
             LATE_EVENTS.schema,
         )
         writes.append(lambda: append_idempotent(late_df, table_path(cfg, LATE_EVENTS.name), app_id, batch_id))
@@ -252,15 +254,16 @@ def apply_batch(
             "%s batch %d: %d complaint(s) beyond the watermark %s",
             tracker.query,
             batch_id,
-            sum(r["complaints"] for r in late),
+            int(groups.loc[late, "complaints"].sum()),
             watermark,
         )
-    batch_max = max((r["max_event_ts"] for r in rows if r["max_event_ts"] is not None), default=None)
+    batch_max = groups["max_event_ts"].max() if len(groups) else None
+    batch_max = None if pd.isna(batch_max) else batch_max.to_pydatetime()
     counts = {
-        "rows_in": sum(r["rows"] for r in rows),
-        "counted": sum(r["complaints"] for r in on_time),
-        "duplicates": sum(r["rows"] - r["complaints"] for r in rows),
-        "late": sum(r["complaints"] for r in late),
+        "rows_in": int(groups["rows"].sum()),
+        "counted": int(groups.loc[on_time, "complaints"].sum()),
+        "duplicates": int((groups["rows"] - groups["complaints"]).sum()),
+        "late": int(groups.loc[late, "complaints"].sum()),
     }
     ledger = spark.createDataFrame(
         [(tracker.query, batch_id, *counts.values(), batch_max, watermark, now)], GOLD_BATCHES.schema
@@ -274,11 +277,14 @@ def apply_batch(
     return counts
 
 
-def _aggregate(batch: DataFrame) -> list[Row]:
-    """One Spark job: per window key, all rows, non-duplicates and the max event time.
+def _aggregate(batch: DataFrame) -> pd.DataFrame:
+    """One Spark job: per window key (KEY_COLUMNS, and window_date), all rows, non-duplicates
+    (complaints; 0 for a key with duplicates only) and the max event time (aware UTC pandas
+    timestamps).
 
-    Duplicates-only keys come back with complaints = 0 and are not written; a row with key None
-    carries nothing but counts (an empty batch gives no rows at all).
+    Collected as Arrow (toPandas): a live batch has a few hundred keys, but a backlog batch of
+    500,000 events over two months has ~140,000, which as Row objects, then a local relation
+    built from Python tuples, cost ~5 s of driver time on the 2-core machine (bench/RESULTS.md).
     """
     window = F.window("event_ts_utc", WINDOW)
     keyed = batch.select(
@@ -291,24 +297,23 @@ def _aggregate(batch: DataFrame) -> list[Row]:
     grouped = keyed.groupBy("w", "region", "l1", "l2", "channel").agg(
         F.count(F.lit(1)).alias("rows"),
         F.sum(F.when(~F.col("is_duplicate"), 1).otherwise(0)).cast("long").alias("complaints"),
-        # Epoch micros, not timestamps: collect() would render those in the Python process's zone.
+        # Epoch micros, not timestamps: toPandas would render those in the session's zone.
         F.unix_micros(F.max("event_ts_utc")).alias("max_event_us"),
         F.unix_micros(F.col("w.start")).alias("start_us"),
         F.unix_micros(F.col("w.end")).alias("end_us"),
     )
-    out = []
-    for r in grouped.drop("w").collect():
-        d = r.asDict()
-        start = _from_micros(d.pop("start_us"))
-        d.update(
-            window_start=start,
-            window_end=_from_micros(d.pop("end_us")),
-            window_date=start.strftime("%Y-%m-%d"),
-            max_event_ts=_from_micros(d.pop("max_event_us")),
-        )
-        d["key"] = True if d["complaints"] > 0 else None
-        out.append(d)
-    return out
+    out = grouped.drop("w").toPandas()
+    start = _utc(out.pop("start_us"))
+    return out.assign(
+        window_date=start.dt.strftime("%Y-%m-%d"),
+        window_start=start,
+        window_end=_utc(out.pop("end_us")),
+        max_event_ts=_utc(out.pop("max_event_us")),
+    )
+
+
+def _utc(micros: pd.Series) -> pd.Series:
+    return pd.to_datetime(micros, unit="us", utc=True)
 
 
 def _from_micros(us: int | None) -> datetime | None:
@@ -395,9 +400,10 @@ class LiveWindowUpdater:
 
     def __init__(self, spark: SparkSession, cfg: Config, settings: GoldSettings) -> None:
         self.spark = spark.newSession()
-        # The MERGE's source is always a local relation of the batch's counts (apply_batch), as
-        # deterministic as a source gets: Delta's default ("auto") still materialises it first,
-        # a Spark job on the live path of every batch for a few rows.
+        # The MERGE's source is always the batch's counts handed back from the driver
+        # (apply_batch, a frame of in-memory Arrow batches), as deterministic as a source gets:
+        # Delta's default ("auto") still materialises it first, a Spark job on the live path of
+        # every batch for a few rows.
         self.spark.conf.set("spark.databricks.delta.merge.materializeSource", "none")
         self.cfg = cfg
         self.delay = parse_duration(settings.live.watermark)
