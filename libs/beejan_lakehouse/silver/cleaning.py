@@ -73,7 +73,7 @@ def clean_text(df: DataFrame) -> DataFrame:
     when the repair changed a text that looked like mojibake), consumed by the expectations.
     """
     c = _clean_columns()
-    fixes = lookup_table(df.where(c["needs_python"]), [c["raw"]], _fix_text_udf, "_fixed")
+    fixes = lookup_table(df.where(c["needs_python"]), [c["raw"]], _fix_text_udf, "_fixed", spread=True)
     return (
         with_lookup(df, c["raw"], fixes, "_fixed", "_repaired")
         .withColumns({name: c[name] for name in ("text_clean", "text_length_raw", "clean_flags")})
