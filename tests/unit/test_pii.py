@@ -14,7 +14,15 @@ from pyspark.sql import functions as F
 from beejan_lakehouse.config import CONF_DIR
 from beejan_lakehouse.silver.customers import resolve_customers
 from beejan_lakehouse.silver.dims import build_dim
-from beejan_lakehouse.silver.pii import EMAIL_HINT, EMAIL_PATTERN, mask_pii
+from beejan_lakehouse.silver.pii import (
+    ACCOUNT_PATTERN,
+    CARD_CANDIDATE_PATTERN,
+    EMAIL_HINT,
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    mask_pii,
+    may_hold_numbers,
+)
 from beejan_lakehouse.simulator.channels import text_field
 from beejan_lakehouse.simulator.generator import Simulator
 from beejan_lakehouse.simulator.noise import NoiseKnobs, card_number, luhn_complete
@@ -85,6 +93,30 @@ def test_every_text_holding_an_address_passes_the_email_hint(spark):
     assert [e for e, _ in found] == [True] * 5 + [False] * 9
     assert all(h for e, h in found if e)
     assert [h for _, h in found][5:] == [False] * 7 + [True, False]
+
+
+def test_the_digit_gate_passes_every_number_match_and_rejects_texts_with_fewer_than_ten_digits(spark):
+    # The gate skips the phone, card and account patterns (masking, customer resolution) on
+    # texts it rejects: it must pass every text any of them matches.
+    edge = [
+        ("0803 123 456", True),  # exactly ten digits
+        ("call 0803 123 45 at 9", True),
+        ("call 0803 123 45", False),  # nine
+        ("a1b2c3d4e5f6g7h8i9", False),
+        ("\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661", False),  # not ASCII digits
+        ("", False),
+        (None, None),
+    ]
+    simulated = [row[-1] for row in _simulated_rows(300)[0]]
+    texts = [t for t, _ in edge] + simulated
+    df = spark.createDataFrame([(t,) for t in texts], "text string")
+    number = F.lit(False)
+    for pattern in (PHONE_PATTERN, ACCOUNT_PATTERN, CARD_CANDIDATE_PATTERN):
+        number = number | F.col("text").rlike(pattern)
+    rows = df.select(may_hold_numbers(F.col("text")).alias("gate"), number.alias("number")).collect()
+    assert [r.gate for r in rows[: len(edge)]] == [expected for _, expected in edge]
+    assert not [t for t, r in zip(texts, rows, strict=True) if r.number and not r.gate]
+    assert sum(r.number for r in rows[len(edge) :]) > 50  # the simulated PII is there to find
 
 
 def test_names_of_the_customer_and_the_typed_name_are_masked_as_whole_words(spark):

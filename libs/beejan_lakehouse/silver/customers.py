@@ -20,7 +20,7 @@ from pyspark.sql.types import StringType
 from beejan_lakehouse.lookup import lookup_table, with_lookup
 from beejan_lakehouse.silver.flags import QUALITY_FLAGS, add_flags, flags_column
 from beejan_lakehouse.silver.keys import pseudonymise
-from beejan_lakehouse.silver.pii import ACCOUNT_PATTERN, PHONE_PATTERN
+from beejan_lakehouse.silver.pii import ACCOUNT_PATTERN, PHONE_PATTERN, may_hold_numbers
 
 DEFAULT_REGION = "NG"
 # (resolved_by value, candidate key column), in priority order.
@@ -120,13 +120,15 @@ def resolve_customers(dim_customer: DataFrame, key: bytes) -> Callable[[DataFram
     }
     conditions = {kind: F.col(key_col) == F.col(f"_rk_{kind}") for kind, key_col in RESOLUTION_ORDER}
     text = F.col("text_clean")
-    text_phone = {"_raw_text_phone": _nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0))}
+    # Most texts have too few digits for either pattern: one cheap scan instead of two.
+    numbers = may_hold_numbers(text)
+    text_phone = {"_raw_text_phone": F.when(numbers, _nullif_empty(F.regexp_extract(text, PHONE_PATTERN, 0)))}
     number_keys = [F.col("msisdn_raw"), F.col("_raw_text_phone")]
     identifiers = {
         "_key_email": email_key(F.col("email_raw")),
         "_key_account": account_key(F.col("account_raw")),
         "_key_handle": handle_key(F.col("handle")),
-        "_key_text_account": _nullif_empty(F.regexp_extract(text, ACCOUNT_PATTERN, 0)),
+        "_key_text_account": F.when(numbers, _nullif_empty(F.regexp_extract(text, ACCOUNT_PATTERN, 0))),
     }
     kinds = [kind for kind, _ in RESOLUTION_ORDER]
     match = F.coalesce(*[F.col(f"_m_{k}") for k in kinds])
