@@ -592,12 +592,23 @@ def process_batch(
             inserted = inserted_rows(rows, exceptions)
             complaints = inserted_complaints(inserted, datetime.now(UTC))
             if ctx.live is not None:
-                # First and alone: the live counts are what a dashboard waits for; silver's own
-                # commits (and gold's ledger, deferred to them) follow. Either order is safe
-                # (see below), this one is sooner on screen.
-                ctx.live.apply(query, live_rows(decided), batch_id, run, defer=writes)
-                # When the live counts were on screen, from the batch's start (freshness).
-                stages["live_at_s"] = time.monotonic() - started
+                updater = ctx.live
+
+                def update_live(defer: list[Callable[[], object]] | None = None) -> None:
+                    updater.apply(query, live_rows(decided), batch_id, run, defer=defer)
+                    # When the live counts were on screen, from the batch's start (freshness).
+                    stages["live_at_s"] = time.monotonic() - started
+
+                if small:
+                    # First and alone: the live counts are what a dashboard waits for; silver's
+                    # own commits (and gold's ledger, deferred to them) follow. Either order is
+                    # safe (see below), this one is sooner on screen.
+                    update_live(defer=writes)
+                else:
+                    # A backlog batch (a catch-up, a replay): the MERGE of its many windows is
+                    # mostly driver time (counts to and from Python, planning), which the
+                    # complaints' write fills: side by side, ~5 s sooner done on 500,000 events.
+                    writes.append(update_live)
             path = table_path(cfg, SILVER_COMPLAINTS.name)
             writes.append(lambda: append_idempotent(complaints, path, app_id, batch_id))
         # The tables are independent and each commit is mostly waiting (log listing, small
