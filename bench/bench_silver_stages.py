@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     valid = F.size("reasons") == 0
     inputs = {"_norm": normalised_text("text_masked"), "_classify_text": F.when(valid, F.col("text_masked"))}
-    signature = {"_sig": ctx.dedup.signature(F.when(valid, F.col("_norm")))}
+    signature = {"_sig": ctx.dedup.signed(F.col("_norm"), valid)["_sig"]}
 
     def classify_step(d):
         # annotate computes the signature in the classifier's projection (one Arrow round trip)

@@ -84,24 +84,25 @@ class NearDuplicateFinder:
         self.settings = settings
         self._signature = signature_udf(settings.num_hashes, settings.seed)
 
-    def signature(self, norm: Column) -> Column:
-        """The MinHash signature (array<bigint>, a pandas UDF) of a `normalised_text` column."""
-        return self._signature(norm)
+    def signed(self, norm: Column, where: Column | None = None) -> dict[str, Column]:
+        """De-duplication's inputs from a `normalised_text` column: `_sig` (its MinHash signature,
+        array<bigint>, a pandas UDF, see minhash.py; null for a text shorter than
+        minhash.MIN_CHARS, and where `where` does not hold) and `_text_key` (its `text_key`)."""
+        return {"_sig": self._signature(norm if where is None else F.when(where, norm)), "_text_key": text_key(norm)}
 
     def signatures(self, df: DataFrame) -> DataFrame:
-        """Adds `_text_key` (`text_key` of the normalised text_masked) and `_sig` (array<bigint>
-        MinHash of it, see minhash.py; null for a text shorter than minhash.MIN_CHARS).
+        """Adds `signed` of the normalised text_masked (`_sig`, `_text_key`).
 
         Rows that already carry both (computed with the other per-row work) are left as they are.
         """
         if {"_text_key", "_sig"} <= set(df.columns):
             return df
-        norm, key, sig = self._signature_columns
-        return df.withColumn("_norm", norm).withColumns({"_text_key": key, "_sig": sig}).drop("_norm")
+        norm, signed = self._signature_columns
+        return df.withColumn("_norm", norm).withColumns(signed).drop("_norm")
 
     @cached_property
-    def _signature_columns(self) -> tuple[Column, Column, Column]:
-        return normalised_text("text_masked"), text_key(F.col("_norm")), self._signature(F.col("_norm"))
+    def _signature_columns(self) -> tuple[Column, dict[str, Column]]:
+        return normalised_text("text_masked"), self.signed(F.col("_norm"))
 
     def mark(self, history: DataFrame) -> Callable[[DataFrame], DataFrame]:
         """Flag duplicates in a batch against itself and `history` (silver rows in the window).

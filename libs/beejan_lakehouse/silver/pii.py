@@ -127,7 +127,7 @@ def mask_pii(
     # (most have no '@'; of those that do, 3 % on the simulator's texts hold an address).
     has_email = (F.instr(text, "@") > 0) & text.rlike(EMAIL_HINT)
     emails = F.when(has_email, F.regexp_replace(text, EMAIL_PATTERN, "<EMAIL>")).otherwise(text)
-    # Masking only removes digits, so the raw text's digit count gates every later stage.
+    # Masking only removes digits, so the input text's digit count gates every later stage.
     numbers = F.col("_pii_numbers")
 
     def gated(stage: Column, before: str) -> Column:

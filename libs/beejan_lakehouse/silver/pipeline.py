@@ -35,7 +35,7 @@ from beejan_lakehouse.plans import Rebindable
 from beejan_lakehouse.quality.expectations import evaluate, quarantine_rows
 from beejan_lakehouse.silver.cleaning import clean_text, language_hint
 from beejan_lakehouse.silver.customers import resolve_customers
-from beejan_lakehouse.silver.dedup import HISTORY_COLUMNS, NearDuplicateFinder, complaint_id, normalised_text, text_key
+from beejan_lakehouse.silver.dedup import HISTORY_COLUMNS, NearDuplicateFinder, complaint_id, normalised_text
 from beejan_lakehouse.silver.dims import ReferenceDims
 from beejan_lakehouse.silver.enrich import enrich
 from beejan_lakehouse.silver.pii import mask_pii
@@ -239,7 +239,7 @@ def annotate(ctx: SilverContext) -> Callable[[DataFrame], DataFrame]:
     valid = F.size("reasons") == 0
     inputs = {"_norm": normalised_text("text_masked"), "_classify_text": F.when(valid, F.col("text_masked"))}
     # De-duplication's inputs (NearDuplicateFinder.signatures), made from `_norm`.
-    signed = {"_sig": ctx.dedup.signature(F.when(valid, F.col("_norm"))), "_text_key": text_key(F.col("_norm"))}
+    signed = ctx.dedup.signed(F.col("_norm"), valid)
     no_classifier = {**signed, **{n: F.lit(None).cast(t) for n, t in CLASSIFICATION_COLUMNS.items()}}
 
     def apply(df: DataFrame) -> DataFrame:
@@ -607,7 +607,8 @@ def process_batch(
                 else:
                     # A backlog batch (a catch-up, a replay): the MERGE of its many windows is
                     # mostly driver time (counts to and from Python, planning), which the
-                    # complaints' write fills: side by side, ~5 s sooner done on 500,000 events.
+                    # complaints' write fills: side by side (500,000 events: writes 3-3.5 s
+                    # shorter, bench/RESULTS.md).
                     writes.append(update_live)
             path = table_path(cfg, SILVER_COMPLAINTS.name)
             writes.append(lambda: append_idempotent(complaints, path, app_id, batch_id))
