@@ -18,7 +18,7 @@ from pathlib import Path
 
 from beejan_lakehouse.config import REPO_ROOT, ConfigError, load_config
 from beejan_lakehouse.job import config_overrides
-from beejan_lakehouse.session import COMPILER_DIRECTIVES, spark_conf
+from beejan_lakehouse.session import COMPILER_DIRECTIVES, is_local, spark_conf
 
 JOBS_DIR = REPO_ROOT / "jobs"
 USAGE = "usage: ./spark-submit.sh <job> [--env dev|test|prod] [--master URL] [--dry-run] [job args]"
@@ -90,19 +90,14 @@ def build_command(job: str, env: str, master: str | None, job_args: list[str]) -
     # The job's --set overrides reach the JVM's own settings too (memory, options): the job
     # applies them again to its config when it starts.
     cfg = load_config(env, config_overrides(_set_pairs(job_args)))
-    conf = spark_conf(cfg, app_name=f"beejan-{job}-{env}")
-    if master:
-        conf["spark.master"] = master
+    conf = spark_conf(cfg, app_name=f"beejan-{job}-{env}", master=master)
     submit = str(Path(sys.executable).parent / "spark-submit")
     cmd = [submit]
+    if not is_local(conf["spark.master"]):
+        cmd += _cluster_files()
     for prop, flag in _FLAG_PROPERTIES.items():
         if prop in conf:
             cmd += [flag, conf.pop(prop)]
-    if not conf_is_local(cmd):
-        cmd += _cluster_files()
-        # Executors find the compiler directives among the shipped files, in their working dir.
-        executor = conf["spark.executor.extraJavaOptions"]
-        conf["spark.executor.extraJavaOptions"] = executor.replace(str(COMPILER_DIRECTIVES), COMPILER_DIRECTIVES.name)
     for key, value in sorted(conf.items()):
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_file), "--env", env, *job_args]
@@ -113,11 +108,6 @@ def _set_pairs(job_args: list[str]) -> list[str]:
     sets = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     sets.add_argument("--set", action="append", default=[])
     return sets.parse_known_args(job_args)[0].set
-
-
-def conf_is_local(cmd: list[str]) -> bool:
-    master = cmd[cmd.index("--master") + 1] if "--master" in cmd else "local"
-    return master.startswith("local")
 
 
 def _cluster_files() -> list[str]:

@@ -101,7 +101,7 @@ def _rebinder(spark: SparkSession) -> JavaClass | None:
 # HotSpot compiles no method over 8,000 bytes of bytecode (-XX:+DontCompileHugeMethods, the
 # default): a whole-stage generated `processNext` above it runs in the bytecode interpreter for
 # the life of the JVM. Spark's own limit (spark.sql.codegen.hugeMethodLimit) is 65,535. The
-# platform's JVMs turn the default off (session.JVM_OPTIONS); staying under the limit still
+# platform's JVMs turn the default off (session.jvm_options); staying under the limit still
 # spares the JIT a huge compilation, and keeps a JVM started without the option fast.
 JIT_METHOD_LIMIT = 8_000
 

@@ -53,18 +53,33 @@ def spark_jars(cfg: Config) -> list[str]:
 #   123.8 / 137.4 s with the directive, 152.3 / 166.8 s without (bench/RESULTS.md, 2026-12-05).
 #   A file HotSpot cannot parse (even an empty list) stops the JVM from starting.
 COMPILER_DIRECTIVES = CONF_DIR / "jvm" / "compiler_directives.json"
-JVM_OPTIONS = (
-    "-Duser.timezone=UTC -XX:-DontCompileHugeMethods "
-    f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}"
-)
 
 
-def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
-    """Every Spark property the platform sets, as strings (also used by spark-submit.sh)."""
+def jvm_options(directives: str = str(COMPILER_DIRECTIVES)) -> str:
+    """The options above, reading the compiler directives from `directives`."""
+    return (
+        "-Duser.timezone=UTC -XX:-DontCompileHugeMethods "
+        f"-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile={directives}"
+    )
+
+
+def is_local(master: str) -> bool:
+    """Whether `master` runs the executors inside the driver's JVM (local, local[N], local[*])."""
+    return master.startswith("local")
+
+
+def spark_conf(cfg: Config, app_name: str | None = None, master: str | None = None) -> dict[str, str]:
+    """Every Spark property the platform sets, as strings (also used by spark-submit.sh).
+
+    `master` overrides spark.master. On a cluster, executors read the compiler directives that
+    spark-submit ships with --files, by name in their working directory: the driver host's path
+    does not exist there."""
     spark = cfg["spark"]
     storage_root = cfg["storage"]["root"]
+    master = master or spark["master"]
+    executor_directives = str(COMPILER_DIRECTIVES) if is_local(master) else COMPILER_DIRECTIVES.name
     conf = {
-        "spark.master": spark["master"],
+        "spark.master": master,
         "spark.app.name": app_name or spark["app_name"],
         "spark.driver.memory": spark["driver_memory"],
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -76,8 +91,8 @@ def spark_conf(cfg: Config, app_name: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": str(bool(spark["ui_enabled"])).lower(),
         # The lakehouse runs on UTC whatever the machine's zone (sources are normalised in silver).
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": f"{JVM_OPTIONS}{_reserved_heap(spark)} -Dlog4j2.configurationFile={LOG4J2}",
-        "spark.executor.extraJavaOptions": JVM_OPTIONS,
+        "spark.driver.extraJavaOptions": f"{jvm_options()}{_reserved_heap(spark)} -Dlog4j2.configurationFile={LOG4J2}",
+        "spark.executor.extraJavaOptions": jvm_options(executor_directives),
         "spark.ui.showConsoleProgress": "false",
         # Streaming state (dedup, windows) in RocksDB: bounded JVM heap, fast restarts.
         "spark.sql.streaming.stateStore.providerClass": (

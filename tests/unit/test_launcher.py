@@ -66,6 +66,25 @@ def test_cluster_executors_read_the_shipped_compiler_directives(tmp_path: Path, 
     assert f"-XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}" in driver.split()
 
 
+@pytest.mark.parametrize(
+    ("master", "local"),
+    [("local[2]", True), ("local[*]", True), ("yarn", False), ("k8s://https://api:6443", False)],
+)
+def test_the_session_conf_names_the_executors_directives_for_the_master(lakehouse_cfg, master: str, local: bool):
+    """spark_conf(master=...) overrides spark.master and points the executors at the directives
+    file where they run: the repository's path in local mode, the shipped file's name on a
+    cluster. The driver always reads the repository's file."""
+    from beejan_lakehouse.session import COMPILER_DIRECTIVES, spark_conf
+
+    conf = spark_conf(lakehouse_cfg, master=master)
+    assert conf["spark.master"] == master
+    directives = [o for o in conf["spark.executor.extraJavaOptions"].split() if "CompilerDirectivesFile" in o]
+    expected = str(COMPILER_DIRECTIVES) if local else "compiler_directives.json"
+    assert directives == [f"-XX:CompilerDirectivesFile={expected}"]
+    assert f"-XX:CompilerDirectivesFile={COMPILER_DIRECTIVES}" in conf["spark.driver.extraJavaOptions"].split()
+    assert spark_conf(lakehouse_cfg)["spark.master"] == lakehouse_cfg["spark"]["master"]
+
+
 def test_a_jobs_set_overrides_reach_the_jvm_settings():
     """`--set spark.*` among the job's args sizes and configures the JVM spark-submit starts (the
     job also receives them); the default neither reserves nor pre-touches the heap."""
