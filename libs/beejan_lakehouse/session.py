@@ -53,6 +53,8 @@ def spark_jars(cfg: Config) -> list[str]:
 #   123.8 / 137.4 s with the directive, 152.3 / 166.8 s without (bench/RESULTS.md, 2026-12-05).
 #   A file HotSpot cannot parse (even an empty list) stops the JVM from starting.
 COMPILER_DIRECTIVES = CONF_DIR / "jvm" / "compiler_directives.json"
+# The fair scheduler's pools (read by the driver only): see the file, and streaming.scheduler_pool.
+SCHEDULER_POOLS = CONF_DIR / "jvm" / "fairscheduler.xml"
 
 
 def jvm_options(directives: str = str(COMPILER_DIRECTIVES)) -> str:
@@ -94,6 +96,10 @@ def spark_conf(cfg: Config, app_name: str | None = None, master: str | None = No
         "spark.driver.extraJavaOptions": f"{jvm_options()}{_reserved_heap(spark)} -Dlog4j2.configurationFile={LOG4J2}",
         "spark.executor.extraJavaOptions": jvm_options(executor_directives),
         "spark.ui.showConsoleProgress": "false",
+        # Pools share the cores: a job in its own pool does not wait for another pool's jobs
+        # (conf/jvm/fairscheduler.xml); jobs without a pool keep Spark's first-in-first-out order.
+        "spark.scheduler.mode": "FAIR",
+        "spark.scheduler.allocation.file": str(SCHEDULER_POOLS),
         # Streaming state (dedup, windows) in RocksDB: bounded JVM heap, fast restarts.
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"

@@ -74,6 +74,25 @@ def in_background(tasks: list[Callable[[], object]]) -> Iterator[None]:
             future.result()
 
 
+@contextmanager
+def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
+    """Run the Spark jobs this thread starts in fair-scheduler pool `pool` (conf/jvm/fairscheduler.xml).
+
+    Pools share the cores, where jobs of one pool run first in first out: jobs started here
+    do not queue behind another thread's long job. Delta's own background jobs for them inherit
+    the pool (they capture the caller's local properties)."""
+    sc = spark.sparkContext
+    previous = sc.getLocalProperty(_POOL)
+    sc.setLocalProperty(_POOL, pool)
+    try:
+        yield
+    finally:
+        sc.setLocalProperty(_POOL, previous)  # type: ignore[arg-type]  # None removes it
+
+
+_POOL = "spark.scheduler.pool"
+
+
 def txn_app_id(prefix: str, query: str, run: str | None) -> str:
     """Delta txnAppId of a query's batch writes: per checkpoint run when one is given."""
     return f"{prefix}-{query}" if run is None else f"{prefix}-{query}-{run}"

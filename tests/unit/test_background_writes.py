@@ -1,10 +1,12 @@
 """streaming.in_background / run_concurrently: a batch's independent writes on their own threads."""
 
 import threading
+import time
 
 import pytest
 
-from beejan_lakehouse.streaming import in_background, run_concurrently
+from beejan_lakehouse.silver.pipeline import LIVE_POOL
+from beejan_lakehouse.streaming import in_background, run_concurrently, scheduler_pool
 
 TIMEOUT_S = 10
 
@@ -48,3 +50,35 @@ def test_the_body_failing_comes_first_and_the_tasks_still_finish():
         release.set()
         raise ValueError("body")
     assert done == ["task"]
+
+
+def test_a_job_in_a_pool_of_its_own_does_not_queue_behind_a_long_job(spark):
+    """In the fair scheduler (session.spark_conf), a job started in `scheduler_pool` gets the
+    next free core while another thread's long job (60 tasks of 0.25 s on two cores, default
+    pool) still has most of its tasks to run; in the default pool it would wait for all of them
+    to start. The pool is the thread's own and is unset on leaving."""
+    sc = spark.sparkContext
+    tasks = 60
+    long_done = threading.Event()
+
+    def long_job() -> None:
+        # A lambda: pickled by value (a function of this module would be imported by name,
+        # and the Python workers cannot import a test module).
+        sc.parallelize(range(tasks), tasks).map(lambda x: time.sleep(0.25) or x).count()
+        long_done.set()
+
+    thread = threading.Thread(target=long_job)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not sc.statusTracker().getActiveStageIds():
+        assert time.monotonic() < deadline, "the long job never started"
+        time.sleep(0.02)
+    (stage,) = sc.statusTracker().getActiveStageIds()
+    with scheduler_pool(spark, LIVE_POOL):
+        assert sc.getLocalProperty("spark.scheduler.pool") == LIVE_POOL
+        assert spark.range(1000).where("id % 7 = 0").count() == 143
+    completed = sc.statusTracker().getStageInfo(stage).numCompletedTasks
+    assert sc.getLocalProperty("spark.scheduler.pool") is None
+    assert not long_done.is_set() and completed < tasks // 2, completed
+    thread.join(120)
+    assert long_done.is_set()
