@@ -74,6 +74,9 @@ def in_background(tasks: list[Callable[[], object]]) -> Iterator[None]:
             future.result()
 
 
+_POOL = "spark.scheduler.pool"
+
+
 @contextmanager
 def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
     """Run the Spark jobs this thread starts in fair-scheduler pool `pool` (conf/jvm/fairscheduler.xml).
@@ -88,9 +91,6 @@ def scheduler_pool(spark: SparkSession, pool: str) -> Iterator[None]:
         yield
     finally:
         sc.setLocalProperty(_POOL, previous)  # type: ignore[arg-type]  # None removes it
-
-
-_POOL = "spark.scheduler.pool"
 
 
 def txn_app_id(prefix: str, query: str, run: str | None) -> str:

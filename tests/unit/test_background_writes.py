@@ -61,19 +61,26 @@ def test_a_job_in_a_pool_of_its_own_does_not_queue_behind_a_long_job(spark):
     tasks = 60
     long_done = threading.Event()
 
+    group = "pool-test-long-job"
+
     def long_job() -> None:
+        sc.setJobGroup(group, "a long job in the default pool")
         # A lambda: pickled by value (a function of this module would be imported by name,
         # and the Python workers cannot import a test module).
         sc.parallelize(range(tasks), tasks).map(lambda x: time.sleep(0.25) or x).count()
         long_done.set()
 
+    def running_stage() -> int | None:
+        # By its group: other tests' background jobs (Delta state warming) may be running too.
+        jobs = [sc.statusTracker().getJobInfo(j) for j in sc.statusTracker().getJobIdsForGroup(group)]
+        return next((job.stageIds[0] for job in jobs if job is not None and job.stageIds), None)
+
     thread = threading.Thread(target=long_job)
     thread.start()
     deadline = time.monotonic() + 60
-    while not sc.statusTracker().getActiveStageIds():
+    while (stage := running_stage()) is None:
         assert time.monotonic() < deadline, "the long job never started"
         time.sleep(0.02)
-    (stage,) = sc.statusTracker().getActiveStageIds()
     with scheduler_pool(spark, LIVE_POOL):
         assert sc.getLocalProperty("spark.scheduler.pool") == LIVE_POOL
         assert spark.range(1000).where("id % 7 = 0").count() == 143

@@ -608,8 +608,8 @@ def process_batch(
                     # A backlog batch (a catch-up, a replay): the MERGE of its many windows is
                     # mostly driver time (counts to and from Python, planning), which the
                     # complaints' write fills: side by side (500,000 events: writes 3-3.5 s
-                    # shorter, bench/RESULTS.md). In a pool of its own: in the default pool its
-                    # small jobs queued behind the write's tasks and it ended 10 s after it.
+                    # shorter, bench/RESULTS.md). In a pool of its own: in the default pool each
+                    # of its small jobs waited for every task of the write (its first, 10 s).
                     def update_live_in_pool() -> None:
                         with scheduler_pool(spark, LIVE_POOL):
                             update_live()
