@@ -595,7 +595,11 @@ def process_batch(
                 updater = ctx.live
 
                 def update_live(defer: list[Callable[[], object]] | None = None) -> None:
-                    updater.apply(query, live_rows(decided), batch_id, run, defer=defer)
+                    # In a pool of its own: its small jobs take the next free core instead of
+                    # waiting for every task of the jobs before them (in a backlog batch, the
+                    # complaints' write beside it: its first job waited 10 s in the default pool).
+                    with scheduler_pool(spark, LIVE_POOL):
+                        updater.apply(query, live_rows(decided), batch_id, run, defer=defer)
                     # When the live counts were on screen, from the batch's start (freshness).
                     stages["live_at_s"] = time.monotonic() - started
 
@@ -608,13 +612,8 @@ def process_batch(
                     # A backlog batch (a catch-up, a replay): the MERGE of its many windows is
                     # mostly driver time (counts to and from Python, planning), which the
                     # complaints' write fills: side by side (500,000 events: writes 3-3.5 s
-                    # shorter, bench/RESULTS.md). In a pool of its own: in the default pool each
-                    # of its small jobs waited for every task of the write (its first, 10 s).
-                    def update_live_in_pool() -> None:
-                        with scheduler_pool(spark, LIVE_POOL):
-                            update_live()
-
-                    writes.append(update_live_in_pool)
+                    # shorter, bench/RESULTS.md).
+                    writes.append(update_live)
             path = table_path(cfg, SILVER_COMPLAINTS.name)
             writes.append(lambda: append_idempotent(complaints, path, app_id, batch_id))
         # The tables are independent and each commit is mostly waiting (log listing, small
@@ -658,7 +657,7 @@ def _reconciled(summary: Row, exceptions: DataFrame, query: str, batch_id: int) 
     return result
 
 
-# The fair-scheduler pool of a backlog batch's live update (conf/jvm/fairscheduler.xml).
+# The fair-scheduler pool of a batch's live update (conf/jvm/fairscheduler.xml).
 LIVE_POOL = "gold_live"
 
 # Rows per partition of a batch: a live micro-batch of a few hundred rows runs as one task per
